@@ -1,0 +1,39 @@
+# The README's two commands are `make run` and `make test`; both set up everything first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench import-knowledge eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(PY) -m bot chat
+
+test: install
+	$(PY) -m bot kb check
+	$(PY) -m pytest -q
+
+lint: install
+	$(PY) -m ruff check bot handlers knowledge tests benchmarks
+
+bench: install
+	$(PY) -m benchmarks.knowledge_bench
+
+# Re-create knowledge/data from the national records beside the repository.
+import-knowledge: install
+	$(PY) -m bot kb import ../shared/data/national-procedures.jsonl.gz
+
+eval: install
+	$(PY) -m bot eval ../shared/eval/dev-questions.yaml
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,153 @@
+"""Command line: `python -m bot COMMAND`.
+
+Examples:
+    python -m bot ask "lam can cuoc o dau"
+    python -m bot ask --json "khai sinh mất bao lâu"
+    printf 'tam tru online\\nxin so do\\n' | python -m bot ask --jsonl
+    python -m bot eval ../shared/eval/dev-questions.yaml
+    python -m bot chat
+    python -m bot kb import ../shared/data/national-procedures.jsonl.gz
+    python -m bot kb check
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
+
+
+def _load_dialogue():
+    """The dialogue over the committed knowledge, or a clear message and exit 2 if invalid."""
+    from bot.dialogue import Dialogue
+    from knowledge.base import Knowledge
+
+    try:
+        return Dialogue(Knowledge.load())
+    except KnowledgeError as error:
+        raise click.ClickException(f"the knowledge files are invalid:\n{error}") from error
+    except FileNotFoundError as error:
+        raise click.ClickException(
+            f"{error.filename} is missing: run `python -m bot kb import PATH` first") from error
+
+
+@click.group()
+def main() -> None:
+    """A chatbot that guides citizens through Vietnamese administrative procedures."""
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--jsonl", is_flag=True, help="Read one question a line on stdin; print JSON lines.")
+def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
+    """Print the answer a citizen would get to QUESTION.
+
+    Example: python -m bot ask "dang ky tam tru het bao nhieu tien"
+    """
+    from bot.answers import turn_to_dict
+
+    dialogue = _load_dialogue()
+    if jsonl:
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if text.strip():
+                click.echo(json.dumps(turn_to_dict(dialogue.on_text(text)), ensure_ascii=False))
+        return
+    if question is None:
+        raise click.UsageError("give a QUESTION, or --jsonl to read questions from stdin")
+    turn = dialogue.on_text(question)
+    if as_json:
+        click.echo(json.dumps(turn_to_dict(turn), ensure_ascii=False, indent=2))
+        return
+    for reply in turn.replies:
+        click.echo(reply.text)
+        for link in reply.links:
+            click.echo(f"🔗 {link.label}: {link.url}")
+        for number, button in enumerate(reply.buttons, 1):
+            click.echo(f"  [{number}] {button.label}")
+        click.echo()
+
+
+@main.command(name="eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--misses", is_flag=True, help="Also list the questions answered wrongly.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate_command(path: Path, misses: bool, as_json: bool) -> None:
+    """Score the bot on a question file in the format of shared/eval/dev-questions.yaml.
+
+    Example: python -m bot eval ../shared/eval/dev-questions.yaml --misses
+    """
+    from bot.evaluation import evaluate, load_questions
+
+    dialogue = _load_dialogue()
+    try:
+        questions = load_questions(path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    report = evaluate(questions, dialogue.understander.understand)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(report.table())
+    if misses:
+        click.echo("\nMisses (as written):")
+        for line in report.groups["as written"].misses:
+            click.echo(f"  {line}")
+
+
+@main.command()
+def chat() -> None:
+    """Chat with the bot in the terminal; type a button's number to press it, 'q' to quit."""
+    from bot.terminal_chat import run_terminal_chat
+
+    run_terminal_chat(_load_dialogue())
+
+
+@main.group()
+def kb() -> None:
+    """Import and check the knowledge files."""
+
+
+@kb.command(name="import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the records (default: knowledge/data/procedures.jsonl.gz).")
+def kb_import(source: Path, dest: Path | None) -> None:
+    """Turn the national procedure records into the project's knowledge file.
+
+    Example: python -m bot kb import ../shared/data/national-procedures.jsonl.gz
+    """
+    from knowledge.catalog import DEFAULT_PROCEDURES_PATH
+    from knowledge.importer import import_records
+
+    try:
+        report = import_records(source, dest or DEFAULT_PROCEDURES_PATH)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(report.format())
+
+
+@kb.command(name="check")
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=KNOWLEDGE_DIR, help="The knowledge folder to check.")
+def kb_check(root: Path) -> None:
+    """Validate the hand-kept YAML against its schema; list every problem with file and line.
+
+    Example: python -m bot kb check
+    """
+    from knowledge.catalog import DEFAULT_PROCEDURES_PATH
+    from knowledge.schema_check import check_knowledge
+
+    problems = [str(problem) for problem in check_knowledge(root)]
+    if root == KNOWLEDGE_DIR and not DEFAULT_PROCEDURES_PATH.exists():
+        problems.append(f"{DEFAULT_PROCEDURES_PATH}: missing; run `python -m bot kb import`")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the knowledge files")
+    click.echo("knowledge OK")

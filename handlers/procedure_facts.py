@@ -1,0 +1,167 @@
+"""Short sentences about one part of a parsed procedure record, for a phone screen.
+
+Only values the importer parsed with confidence ("ok") are stated; anything else is said to be
+unknown here and the citizen is pointed to the source page. Texts come from texts.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+Text = Callable[..., str]
+
+MODE_ORDER = ("online", "post", "in_person")
+MAX_DOCUMENTS = 5
+MAX_ITEM_CHARS = 150
+MAX_STEPS = 5
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:.-") + "…"
+
+
+def format_vnd(amount: float) -> str:
+    """10000 -> '10.000 đồng', the way Vietnamese write amounts."""
+    whole = int(round(amount))
+    return f"{whole:,}".replace(",", ".") + " đồng"
+
+
+def _modes(record: Mapping) -> list[Mapping]:
+    items = (record.get("modes") or {}).get("items") or []
+    return sorted(items, key=lambda m: MODE_ORDER.index(m["mode"]) if m.get("mode") in MODE_ORDER
+                  else len(MODE_ORDER))
+
+
+def _mode_label(mode: Mapping, t: Text) -> str:
+    key = mode.get("mode")
+    return t(f"mode.{key}") if key in MODE_ORDER else (mode.get("label") or t("mode.other"))
+
+
+def fee_text(fee: Mapping | None, t: Text) -> str:
+    if not fee or not fee.get("ok"):
+        return t("fact.unknown")
+    if fee.get("province_decides"):
+        return t("fee.province_decides")
+    if fee.get("free"):
+        return t("fee.free")
+    amount = fee.get("amount")
+    if amount is None:
+        return t("fact.unknown")
+    if fee.get("currency") == "USD":
+        value = f"{amount:g} USD"
+    else:
+        value = format_vnd(amount)
+    if fee.get("per"):
+        value += f"/{fee['per']}"
+    return value
+
+
+def duration_text(time: Mapping | None, t: Text) -> str:
+    if not time or not time.get("ok") or time.get("amount") is None or not time.get("unit"):
+        return t("fact.unknown")
+    amount = time["amount"]
+    return t(f"duration.{time['unit']}", amount=f"{amount:g}")
+
+
+def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -> list[str]:
+    lines: list[str] = []
+    seen: set[str] = set()
+    for mode in _modes(record):
+        line = f"• {_mode_label(mode, t)}: {value(mode)}"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return lines
+
+
+def fee_lines(record: Mapping, t: Text) -> list[str]:
+    lines = _per_mode_lines(record, t, lambda mode: fee_text(mode.get("fee"), t))
+    return lines or [t("fact.unknown")]
+
+
+def duration_lines(record: Mapping, t: Text) -> list[str]:
+    lines = _per_mode_lines(record, t, lambda mode: duration_text(mode.get("time"), t))
+    return lines or [t("fact.unknown")]
+
+
+def province_decides_fee(record: Mapping) -> bool:
+    return any((mode.get("fee") or {}).get("province_decides") for mode in _modes(record))
+
+
+def where_lines(record: Mapping, t: Text) -> list[str]:
+    agencies = record.get("agencies") or {}
+    lines = []
+    place = agencies.get("submit_address") or agencies.get("executing") or \
+        agencies.get("competent")
+    if place:
+        lines.append(t("where.agency", agency=shorten(place, 200)))
+    levels = record.get("levels") or []
+    if levels:
+        lines.append(t("where.levels", levels=", ".join(levels)))
+    return lines or [t("fact.unknown")]
+
+
+def available_modes(record: Mapping) -> set[str]:
+    return {mode["mode"] for mode in _modes(record) if mode.get("mode")}
+
+
+def online_lines(record: Mapping, t: Text) -> list[str]:
+    modes = available_modes(record)
+    if not modes:
+        return [t("fact.unknown")]
+    lines = [t("online.yes") if "online" in modes else t("online.no")]
+    if "post" in modes:
+        lines.append(t("online.post"))
+    return lines
+
+
+def document_lines(record: Mapping, t: Text, limit: int = MAX_DOCUMENTS) -> list[str]:
+    documents = record.get("documents") or {}
+    if not documents.get("ok"):
+        return [t("fact.unknown")]
+    items = [item for group in documents.get("groups") or [] for item in group.get("items") or []]
+    if not items:
+        return [t("documents.none")]
+    groups = [g for g in documents.get("groups") or [] if g.get("items")]
+    lines = []
+    if len(groups) > 1:
+        lines.append(t("documents.by_case", count=len(groups)))
+    for item in items[:limit]:
+        line = "• " + shorten(item["name"], MAX_ITEM_CHARS)
+        quantity = (item.get("quantity") or {}).get("raw")
+        if quantity:
+            line += f" ({quantity})"
+        lines.append(line)
+    if len(items) > limit:
+        lines.append(t("documents.more", count=len(items) - limit))
+    return lines
+
+
+def step_lines(record: Mapping, t: Text) -> list[str]:
+    steps = record.get("steps") or {}
+    items = steps.get("items") or []
+    if not steps.get("ok") or not items:
+        return [t("fact.unknown")]
+    lines = [f"{i}. {shorten(step, MAX_ITEM_CHARS)}" for i, step in enumerate(items[:MAX_STEPS], 1)]
+    if len(items) > MAX_STEPS:
+        lines.append(t("steps.more", count=len(items) - MAX_STEPS))
+    return lines
+
+
+def result_lines(record: Mapping, t: Text) -> list[str]:
+    results = record.get("results") or {}
+    items = results.get("items") or []
+    if not results.get("ok") or not items:
+        return [t("fact.unknown")]
+    return ["• " + shorten(item["name"], MAX_ITEM_CHARS) for item in items[:4]]
+
+
+def condition_lines(record: Mapping, t: Text) -> list[str]:
+    conditions = record.get("conditions")
+    if not conditions or not conditions.get("raw"):
+        return [t("conditions.none")]
+    return [shorten(conditions["raw"], 350)]

@@ -1,0 +1,124 @@
+"""Answers about one procedure: exactly the part asked, then the others as buttons.
+
+The first message fits a phone screen (about 600 characters): the official name and code, the
+part asked, where to submit and whether it can be done online, and the source link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from bot.messages import Button, Link, Reply
+from handlers import procedure_facts as facts
+from knowledge.aspects import ASPECTS, OVERVIEW
+from knowledge.base import Knowledge
+from knowledge.ranking import RankedProcedure
+from knowledge.understand import Understanding
+
+Text = Callable[..., str]
+
+FIRST_MESSAGE_CHARS = 600
+
+_ASPECT_LINES: dict[str, Callable[[Mapping, Text], list[str]]] = {
+    "documents": facts.document_lines,
+    "fee": facts.fee_lines,
+    "duration": facts.duration_lines,
+    "where": facts.where_lines,
+    "online": facts.online_lines,
+    "steps": facts.step_lines,
+    "result": facts.result_lines,
+    "conditions": facts.condition_lines,
+}
+
+
+def aspect_payload(code: str, aspect: str) -> str:
+    return f"proc:{code}:{aspect}"
+
+
+def parse_aspect_payload(payload: str) -> tuple[str, str] | None:
+    """(code, aspect) from a button payload, or None if it is not a well-formed one."""
+    parts = payload.split(":")
+    if len(parts) != 3 or parts[0] != "proc":
+        return None
+    code, aspect = parts[1], parts[2]
+    if aspect not in (*ASPECTS, OVERVIEW):
+        return None
+    return code, aspect
+
+
+def answer(record: Mapping, aspect: str, t: Text) -> Reply:
+    """The reply for one aspect of a procedure, with the other aspects as buttons."""
+    aspect = aspect if aspect in _ASPECT_LINES or aspect == OVERVIEW else OVERVIEW
+    title = t("proc.title", name=facts.shorten(record["name"], 160), code=record["code"])
+    body = _body(record, aspect, t)
+    source = t("proc.source", url=record["source_url"])
+    text = _fit("\n".join([title, *body]), source)
+    buttons = tuple(Button(t(f"aspect.{other}"), aspect_payload(record["code"], other))
+                    for other in ASPECTS if other != aspect)
+    return Reply(text, buttons, (Link(t("source_label"), record["source_url"]),))
+
+
+def _body(record: Mapping, aspect: str, t: Text) -> list[str]:
+    if aspect == OVERVIEW:
+        return _overview(record, t)
+    lines = [t(f"heading.{aspect}")] + _ASPECT_LINES[aspect](record, t)
+    if aspect == "fee" and facts.province_decides_fee(record):
+        lines.append(t("fee.province_note"))
+    if aspect not in ("where", "online"):
+        lines.append(_where_and_online(record, t))
+    return lines
+
+
+def _overview(record: Mapping, t: Text) -> list[str]:
+    lines = [_where_and_online(record, t)]
+    lines.append(t("heading.fee") + " " + "; ".join(
+        line.removeprefix("• ") for line in facts.fee_lines(record, t)))
+    lines.append(t("heading.duration") + " " + "; ".join(
+        line.removeprefix("• ") for line in facts.duration_lines(record, t)))
+    return lines
+
+
+def _where_and_online(record: Mapping, t: Text) -> str:
+    where = " ".join(facts.where_lines(record, t)[:1])
+    online = " ".join(facts.online_lines(record, t)[:1])
+    return f"{where} {online}".strip()
+
+
+def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
+    """Cut whole lines so that the text and the source line fit in the first message."""
+    room = limit - len(source) - 1
+    if len(text) <= room:
+        return f"{text}\n{source}"
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        if used + len(line) + 1 > room - 2:
+            if not kept or used + 40 > room:
+                break
+            line = facts.shorten(line, room - used - 1)
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept + ["…", source])
+
+
+def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -> Reply:
+    """Asks which of several close procedures the citizen means."""
+    aspect = aspect or OVERVIEW
+    buttons = tuple(Button(facts.shorten(c.name, 60), aspect_payload(c.code, aspect))
+                    for c in candidates)
+    return Reply(t("ask_which", count=len(candidates)), buttons)
+
+
+def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
+    t = knowledge.handkept.text
+    chosen = understanding.procedure
+    if chosen is None:
+        if understanding.alternatives:
+            return [choice(understanding.alternatives, understanding.aspect, t)]
+        return [Reply(t("procedure.which"))]
+    replies = [answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t)]
+    if understanding.alternatives:
+        buttons = tuple(Button(facts.shorten(alt.name, 60), aspect_payload(alt.code, OVERVIEW))
+                        for alt in understanding.alternatives)
+        replies.append(Reply(t("procedure.related"), buttons))
+    return replies

@@ -1,0 +1,14 @@
+"""Where a dossier or a petition stands."""
+
+from __future__ import annotations
+
+from bot.messages import Reply
+from handlers.contacts import contact_lines, contacts_for
+from knowledge.base import Knowledge
+from knowledge.understand import Understanding
+
+
+def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
+    t = knowledge.handkept.text
+    lines, links = contact_lines(knowledge, contacts_for(knowledge, "lookup"))
+    return [Reply("\n".join([t("status_intro"), *lines]), links=tuple(links))]

@@ -1,0 +1,97 @@
+"""Everything the bot knows, loaded once and indexed for matching."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.aspects import AspectDetector
+from knowledge.catalog import load_procedures
+from knowledge.handkept import KNOWLEDGE_DIR, HandKept, load_handkept
+from knowledge.normalize import Normalizer, folded_words
+from knowledge.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
+from knowledge.ranking import ProcedureIndex, RankingRules
+from knowledge.similarity import ExampleIndex
+
+
+@dataclass
+class Knowledge:
+    procedures: Mapping[str, dict]
+    handkept: HandKept
+    rules: RankingRules
+    index: ProcedureIndex
+    normalizer: Normalizer
+    aliases: AliasTable
+    query_builder: QueryBuilder
+    aspects: AspectDetector
+    intent_examples: ExampleIndex
+    faq_examples: ExampleIndex
+    guide_examples: ExampleIndex
+    contact_examples: ExampleIndex
+
+    @classmethod
+    def load(cls, procedures_path: Path | None = None,
+             root: Path = KNOWLEDGE_DIR) -> Knowledge:
+        """Loads and indexes the knowledge; raises KnowledgeError if a YAML file is invalid."""
+        handkept = load_handkept(root)
+        records = load_procedures(procedures_path)
+        return cls.build(records, handkept)
+
+    @classmethod
+    def build(cls, records: list[dict], handkept: HandKept) -> Knowledge:
+        rules = RankingRules.load()
+        index = ProcedureIndex(records, rules)
+        aliases = AliasTable((term, alias.means) for alias in handkept.aliases
+                             for term in alias.terms)
+        shorthand = {item.short: item.means for item in handkept.abbreviations}
+        vocabulary = _vocabulary(index, handkept)
+        normalizer = Normalizer(vocabulary, shorthand, protected=index.vocabulary)
+        query_builder = QueryBuilder(aliases, Stopwords(rules.stopwords, index.vocabulary),
+                                     SpellCorrector(vocabulary))
+
+        def words(text: str) -> list[str]:
+            return list(normalizer.normalize(text).folded)
+
+        return cls(
+            procedures={record["code"]: record for record in records},
+            handkept=handkept, rules=rules, index=index, normalizer=normalizer,
+            aliases=aliases, query_builder=query_builder,
+            aspects=AspectDetector(handkept.aspect_cues),
+            intent_examples=ExampleIndex(
+                (name, example, words(example))
+                for name, spec in handkept.intents.items() for example in spec.examples),
+            faq_examples=ExampleIndex(
+                (entry.id, text, words(text))
+                for entry in handkept.faq for text in (entry.question, *entry.examples)),
+            guide_examples=ExampleIndex(
+                (guide.id, text, words(text))
+                for guide in handkept.guides for text in (guide.title["vi"], *guide.keywords)),
+            contact_examples=ExampleIndex(
+                (contact.id, text, words(text))
+                for contact in handkept.contacts for text in (contact.name["vi"], *contact.keywords)),
+        )
+
+
+def _vocabulary(index: ProcedureIndex, handkept: HandKept) -> Counter[str]:
+    """Every folded word the bot knows, with how common it is, for repairing typos."""
+    vocabulary: Counter[str] = Counter(index.word_frequencies)
+    texts: list[str] = []
+    for alias in handkept.aliases:
+        texts.extend(alias.terms)
+        texts.append(alias.means)
+    for spec in handkept.intents.values():
+        texts.extend(spec.examples)
+    for cues in handkept.aspect_cues.values():
+        texts.extend(cues)
+    for entry in handkept.faq:
+        texts.extend((entry.question, *entry.examples))
+    for guide in handkept.guides:
+        texts.extend((guide.title["vi"], *guide.keywords))
+    for contact in handkept.contacts:
+        texts.extend((contact.name["vi"], *contact.keywords))
+    for text in texts:
+        for word in folded_words(text):
+            vocabulary[word] += 1
+    return vocabulary

@@ -1,0 +1,33 @@
+"""Load the imported procedure records (``knowledge/data/procedures.jsonl.gz``).
+
+This runs at start-up, so it does the least possible: decompress once, split
+lines, decode each with the C JSON decoder.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+DEFAULT_PROCEDURES_PATH = Path(__file__).resolve().parent / "data" / "procedures.jsonl.gz"
+
+
+def load_procedures(path: Path | None = None) -> list[dict]:
+    """The imported procedure records, sorted by code as the importer wrote them.
+
+    Raises FileNotFoundError if the file is missing (run ``python -m bot kb
+    import`` first) and ValueError naming the line if a line is not JSON.
+    """
+    source = Path(path) if path is not None else DEFAULT_PROCEDURES_PATH
+    data = gzip.decompress(source.read_bytes())
+    decode = json.JSONDecoder().decode
+    records = []
+    for line_number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        if not line:
+            continue
+        try:
+            records.append(decode(line))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{source}, line {line_number}: not valid JSON ({error.msg})") from error
+    return records

@@ -1,0 +1,275 @@
+"""Parse ``cach_thuc_thuc_hien``: the submission modes with their time and fee.
+
+The portal shows a four-column table (mode, time, fee, description) that was
+flattened into one string without separators, e.g.::
+
+    Hình thức nộpThời gianPhí, lệ phíMô tả
+    Trực tuyến7 Ngày làm việc10,000 Việt Nam Đồng(Trường hợp ...)
+    Trực tiếp7 Ngày làm việc20,000 Việt Nam Đồng(...)
+
+Each row is: mode label, time, fee, an optional "(...)" that belongs to the fee
+cell, then free description text up to the next row.  The mode labels also
+occur inside descriptions ("Trực tiếp: nộp hồ sơ ..."), so a row only starts
+where a label is immediately followed by a time value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.parse_common import NO_INFO, clean, matching_paren_end
+
+HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+
+MODE_CODES = {
+    "Trực tuyến": "online",
+    "Dịch vụ bưu chính": "post",
+    "Trực tiếp": "in_person",
+}
+
+TIME_UNITS = {
+    "Ngày làm việc": "working_days",
+    "Ngày": "days",
+    "Giờ": "hours",
+    "Tháng": "months",
+}
+
+CURRENCIES = {
+    "Việt Nam Đồng": "VND",
+    "VNĐ": "VND",
+    "VND": "VND",
+    "Đồng": "VND",
+    "USD": "USD",
+}
+
+# A row starts at a mode label glued to a time value (a digit or "no info").
+_ROW_START = re.compile(
+    "(" + "|".join(re.escape(label) for label in MODE_CODES) + ")"
+    + "(?=\\d|" + re.escape(NO_INFO) + ")"
+)
+# Longest unit first so "Ngày làm việc" is not read as "Ngày".
+_TIME_WITH_UNIT = re.compile(
+    r"(\d+(?:\.\d+)?) ?(" + "|".join(sorted(TIME_UNITS, key=len, reverse=True)) + ")"
+)
+_BARE_NUMBER = re.compile(r"\d+")
+_FEE_AMOUNT = re.compile(
+    r"(\d[\d.,]*)\s*(" + "|".join(sorted(CURRENCIES, key=len, reverse=True)) + ")"
+)
+_FREE_WORDS = ("Miễn phí", "Không thu phí")
+# The portal prints amounts with "," between thousands and no leading zero.
+_WELL_FORMED_AMOUNT = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})*|0)")
+# "(/trang)", "(đồng/lần)", "(/trường hợp (Thông tư ...))" -> the billing unit.
+_PER_UNIT = re.compile(r"\s*(?:đồng|Đồng|đ|vnđ|VNĐ|USD)?\s*/\s*([^()/]+?)\s*(?:\(|\)|$)")
+_COUNCIL = re.compile(
+    r"(?:Hội đồng nhân dân|HĐND)(?:\s+các)?(?:\s+cấp)?\s+(?:tỉnh|thành phố)", re.IGNORECASE
+)
+_FEE_WORD = re.compile(r"phí|mức thu", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"[.;\n]")
+
+# Real VND fees are never below 1,000 đồng; smaller numbers on the portal are
+# amounts typed in thousands or in USD (e.g. "20 VNĐ(20.000 vnđ /tờ khai)").
+_MIN_PLAUSIBLE_VND = 1000
+
+
+def parse_modes(text: object) -> dict:
+    """Parse the whole modes table; ``ok`` means every row split cleanly."""
+    raw = clean(text)
+    if raw is None:
+        return {"raw": None, "ok": False, "items": []}
+    if not raw.startswith(HEADER):
+        return {"raw": raw, "ok": False, "items": []}
+    body = raw[len(HEADER):]
+    starts = list(_ROW_START.finditer(body))
+    if not starts:
+        return {"raw": raw, "ok": False, "items": []}
+    items = []
+    all_rows_ok = not body[: starts[0].start()].strip()
+    for index, start in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+        item, row_ok = parse_mode_row(start.group(1), body[start.end() : end])
+        items.append(item)
+        all_rows_ok = all_rows_ok and row_ok
+    return {"raw": raw, "ok": all_rows_ok, "items": items}
+
+
+def parse_mode_row(label: str, cells: str) -> tuple[dict, bool]:
+    """Parse one row (the text after its mode label).
+
+    Returns the item and whether the row's cells were told apart confidently.
+    """
+    time_token, fee_token, rest, split_guessed = split_time_and_fee(cells)
+    detail, note, detail_ok = split_fee_detail(rest if fee_token is not None else "")
+    if fee_token is None:
+        note = clean_note(rest)
+    fee = parse_fee(fee_token, detail, note)
+    if split_guessed:
+        # The time and the amount were glued digits: not a confident reading.
+        fee["ok"] = False
+    item = {
+        "mode": MODE_CODES.get(label),
+        "label": label,
+        "time": parse_time(time_token),
+        "fee": fee,
+        "note": note,
+    }
+    row_ok = time_token is not None or cells.startswith(NO_INFO)
+    row_ok = row_ok and fee_token is not None and detail_ok and not split_guessed
+    return item, row_ok
+
+
+def split_time_and_fee(cells: str) -> tuple[str | None, str | None, str, bool]:
+    """Cut a row into (time text, fee text, remaining text, split_was_guessed).
+
+    Time text is None for "no info".  A bare time number glued to a fee amount
+    ("120,000 VNĐ": 1 + 20,000?) is split only when exactly one split gives a
+    well-formed amount; otherwise both come back as the unsplit text.
+    """
+    if cells.startswith(NO_INFO):
+        time_token, rest = None, cells[len(NO_INFO) :]
+    elif (match := _TIME_WITH_UNIT.match(cells)) is not None:
+        time_token, rest = match.group(0), cells[match.end() :]
+    elif (glued := _FEE_AMOUNT.match(cells)) is not None:
+        return split_glued_time_and_fee(glued.group(1), glued.group(2)) + (
+            cells[glued.end() :],
+            True,
+        )
+    elif (match := _BARE_NUMBER.match(cells)) is not None:
+        time_token, rest = match.group(0), cells[match.end() :]
+    else:
+        return None, None, cells, False
+    fee_token, rest = take_fee_token(rest)
+    return time_token, fee_token, rest, False
+
+
+def split_glued_time_and_fee(digits: str, currency: str) -> tuple[str | None, str]:
+    """Split "120,000" + "VNĐ" into ("1", "20,000 VNĐ") if only one split fits."""
+    leading = re.match(r"\d+", digits).group(0)
+    splits = []
+    for cut in range(1, len(leading)):
+        time_part, amount_part = digits[:cut], digits[cut:]
+        if time_part.startswith("0"):
+            continue
+        if _WELL_FORMED_AMOUNT.fullmatch(amount_part) and amount_part != "0":
+            splits.append((time_part, amount_part))
+    if len(splits) == 1:
+        time_part, amount_part = splits[0]
+        return time_part, f"{amount_part} {currency}"
+    # Ambiguous: keep the whole text as the fee so nothing is invented.
+    return None, f"{digits} {currency}"
+
+
+def take_fee_token(text: str) -> tuple[str | None, str]:
+    """Take the fee cell's main value off the front of ``text``."""
+    for word in (*_FREE_WORDS, NO_INFO):
+        if text.startswith(word):
+            return word, text[len(word) :]
+    match = _FEE_AMOUNT.match(text)
+    if match:
+        return match.group(0), text[match.end() :]
+    return None, text
+
+
+def split_fee_detail(rest: str) -> tuple[str | None, str | None, bool]:
+    """Split the "(...)" that belongs to the fee cell from the row description.
+
+    Returns (detail, note, ok); ok is False when an unclosed "(" swallows text
+    whose end we cannot know.
+    """
+    if not rest.startswith("("):
+        return None, clean_note(rest), True
+    end = matching_paren_end(rest, 0)
+    if end is None:
+        detail = clean(rest[1:])
+        return detail, None, detail is None
+    return clean(rest[1 : end - 1]), clean_note(rest[end:]), True
+
+
+def clean_note(text: str) -> str | None:
+    """The row description, or None when it is empty or stray punctuation.
+
+    Some rows end with a lone ")" left over from the fee text.
+    """
+    note = clean(text)
+    if note is None or not any(char.isalnum() for char in note):
+        return None
+    return note
+
+
+def parse_time(token: str | None) -> dict:
+    """"7 Ngày làm việc" -> 7 working days; a bare number has no known unit."""
+    if token is None:
+        return {"raw": None, "amount": None, "unit": None, "ok": False}
+    match = _TIME_WITH_UNIT.fullmatch(token)
+    if match:
+        return {
+            "raw": token,
+            "amount": to_number(match.group(1)),
+            "unit": TIME_UNITS[match.group(2)],
+            "ok": True,
+        }
+    if _BARE_NUMBER.fullmatch(token):
+        # The portal dropped the unit: days? working days? We do not guess.
+        return {"raw": token, "amount": int(token), "unit": None, "ok": False}
+    return {"raw": token, "amount": None, "unit": None, "ok": False}
+
+
+def parse_fee(token: str | None, detail: str | None = None, note: str | None = None) -> dict:
+    """Read the fee cell; ``detail`` is its "(...)" text, ``note`` the row text."""
+    fee = {
+        "raw": token if token != NO_INFO else None,
+        "detail": detail,
+        "free": False,
+        "amount": None,
+        "currency": None,
+        "per": billing_unit(detail),
+        "province_decides": province_decides(token, detail, note),
+        "ok": False,
+    }
+    if token is None or token == NO_INFO:
+        return fee
+    if token in _FREE_WORDS:
+        fee.update(free=True, amount=0, ok=True)
+        return fee
+    match = _FEE_AMOUNT.fullmatch(token)
+    if match is None:
+        return fee
+    currency = CURRENCIES[match.group(2)]
+    fee["currency"] = currency
+    digits = match.group(1)
+    if not _WELL_FORMED_AMOUNT.fullmatch(digits):
+        return fee
+    amount = int(digits.replace(",", ""))
+    fee["amount"] = amount
+    fee["free"] = amount == 0
+    fee["ok"] = not (currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND)
+    return fee
+
+
+def billing_unit(detail: str | None) -> str | None:
+    """"/trang" -> "trang": what one fee amount pays for, when stated first."""
+    if not detail:
+        return None
+    match = _PER_UNIT.match(detail)
+    if not match:
+        return None
+    unit = match.group(1).strip(" .;:")
+    return unit if 0 < len(unit) <= 30 else None
+
+
+def province_decides(token: str | None, detail: str | None, note: str | None) -> bool:
+    """True when the fee is said to be set by the provincial People's Council."""
+    for text in (token, detail):
+        if text and _COUNCIL.search(text):
+            return True
+    if note:
+        # In the free description only a sentence about fees counts: other
+        # sentences mention the council for unrelated deadlines.
+        for sentence in _SENTENCE_BREAK.split(note):
+            if _COUNCIL.search(sentence) and _FEE_WORD.search(sentence):
+                return True
+    return False
+
+
+def to_number(text: str) -> int | float:
+    """"7" -> 7, "1.5" -> 1.5."""
+    return float(text) if "." in text else int(text)

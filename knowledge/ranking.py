@@ -1,0 +1,302 @@
+"""Ranks procedure records against a query.
+
+The score adds up:
+* BM25 over the folded words and word pairs of each official name (the field's name at a lower
+  weight): which records contain what the citizen asked about. When the citizen typed
+  diacritics, a word that matches only once folded ("tô" against "tổ") counts less;
+* the longest run of the question's words found in the name, in order: "chuyển mục đích sử
+  dụng đất" is one idea, not five words;
+* how much of the name the question covers: "đăng ký khai sinh" is the base procedure, not
+  "đăng ký khai sinh kết hợp nhận cha, mẹ, con", when nothing more was said;
+* the preferences of ranking.yaml: the commune or province version over the ministry's,
+  procedures citizens may use, no "cấp đổi"/"cấp lại" the question did not ask for, and the
+  common case over special cases the question did not mention.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from knowledge.normalize import fold, folded_words, mark_key
+from knowledge.query import Query
+
+RANKING_RULES_PATH = Path(__file__).parent / "yaml" / "ranking.yaml"
+
+BM25_K1 = 1.2
+BM25_B = 0.6
+PAIR_WEIGHT = 0.6
+FIELD_WEIGHT = 0.25
+# A folded match whose diacritics differ from what the citizen typed keeps this share.
+MISMARKED_SHARE = 0.4
+NAME_COVERAGE_WEIGHT = 0.35
+RUN_WEIGHT = 0.25
+PRIOR_WEIGHT = 0.12
+# Only the best candidates by word score get the finer (slower) checks.
+RESCORED = 60
+
+# Parenthesised exclusions ("(trừ xe mô tô, xe gắn máy)") name what a procedure is NOT for.
+_EXCLUSION_RE = re.compile(r"\((?:trừ|không bao gồm|không áp dụng)[^)]*\)", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpecialCase:
+    name: str
+    markers: tuple[Phrase, ...]
+    triggers: tuple[Phrase, ...]
+    penalty: float
+    boost: float
+
+
+@dataclass(frozen=True)
+class RankingRules:
+    stopwords: tuple[str, ...]
+    level_preference: Mapping[str, float]
+    level_markers: tuple[tuple[str, str], ...]
+    level_marker_penalty: Mapping[str, float]
+    special_cases: tuple[SpecialCase, ...]
+    qualifiers: tuple[Phrase, ...]
+    qualifier_penalty: float
+    audience_preference: Mapping[str, float]
+
+    @classmethod
+    def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+        def phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
+            return tuple(tuple(folded_words(item)) for item in items)
+
+        return cls(
+            stopwords=tuple(data["stopwords"]),
+            level_preference=dict(data["levels"]),
+            level_markers=tuple((fold(m["text"]), m["level"]) for m in data["level_markers"]),
+            level_marker_penalty=dict(data["level_marker_penalty"]),
+            special_cases=tuple(
+                SpecialCase(case["name"], phrases(case["markers"]), phrases(case["triggers"]),
+                            float(case["penalty"]), float(case["boost"]))
+                for case in data["special_cases"]),
+            qualifiers=phrases(data["qualifiers"]),
+            qualifier_penalty=float(data["qualifier_penalty"]),
+            audience_preference=dict(data["audience"]),
+        )
+
+
+@dataclass(frozen=True)
+class RankedProcedure:
+    code: str
+    name: str
+    score: float
+    # Share of the question's words (by weight and rarity) found in this record.
+    query_coverage: float
+    # The name without its level marker: level variants of one procedure share it.
+    family: str
+
+
+@dataclass
+class _Doc:
+    code: str
+    name: str
+    family: str
+    words: tuple[str, ...]
+    marked: frozenset[str]
+    content_words: frozenset[str]
+    field_words: frozenset[str]
+    prior: float
+    special_cases: frozenset[str]
+    qualifiers: Mapping[Phrase, int]
+
+
+def count_phrase(words: Sequence[str], phrase: Phrase) -> int:
+    size = len(phrase)
+    return sum(1 for i in range(len(words) - size + 1) if tuple(words[i:i + size]) == phrase)
+
+
+def contains_phrase(words: Sequence[str], phrase: Phrase) -> bool:
+    return count_phrase(words, phrase) > 0
+
+
+def longest_common_run(query: Sequence[str], name: Sequence[str]) -> int:
+    """Length of the longest run of consecutive query words found consecutively in the name."""
+    best = 0
+    previous = [0] * (len(name) + 1)
+    for word in query:
+        current = [0] * (len(name) + 1)
+        for j, other in enumerate(name, 1):
+            if word == other:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+class ProcedureIndex:
+    def __init__(self, records: Iterable[Mapping], rules: RankingRules) -> None:
+        self.rules = rules
+        self._stopwords = frozenset(w for s in rules.stopwords for w in folded_words(s))
+        self._docs: list[_Doc] = []
+        self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._field_postings: dict[str, list[int]] = defaultdict(list)
+        self.word_frequencies: Counter[str] = Counter()
+        for record in records:
+            self._add(record)
+        count = max(len(self._docs), 1)
+        self._idf = {term: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
+                     for term, posts in self._postings.items()}
+        self._max_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._average_length = sum(len(doc.words) for doc in self._docs) / count
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return set(self.word_frequencies)
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._max_idf)
+
+    def _add(self, record: Mapping) -> None:
+        name = record["name"]
+        raw_words = _TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name))
+        words = tuple(fold(word) for word in raw_words)
+        doc_id = len(self._docs)
+        terms = Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        for term, count in terms.items():
+            self._postings[term].append((doc_id, count))
+        field_words = frozenset(folded_words(record.get("field") or ""))
+        for word in field_words:
+            self._field_postings[word].append(doc_id)
+        self.word_frequencies.update(set(words) | field_words)
+        self._docs.append(_Doc(
+            code=record["code"], name=name,
+            family=" ".join(folded_words(self._strip_level_markers(name))),
+            words=words,
+            marked=frozenset(mark_key(word) for word in raw_words),
+            content_words=frozenset(words) - self._stopwords,
+            field_words=field_words,
+            prior=self._prior(record),
+            special_cases=frozenset(case.name for case in self.rules.special_cases
+                                    if any(contains_phrase(words, m) for m in case.markers)),
+            qualifiers={q: n for q in self.rules.qualifiers if (n := count_phrase(words, q))},
+        ))
+
+    def _marker_level(self, folded_name: str) -> str | None:
+        for marker, level in self.rules.level_markers:
+            if f"({marker}" in folded_name:
+                return level
+        return None
+
+    def _strip_level_markers(self, name: str) -> str:
+        folded = fold(name)
+        for marker, _ in self.rules.level_markers:
+            start = folded.find(f"({marker}")
+            if start >= 0:
+                end = folded.find(")", start)
+                return name[:start] + (name[end + 1:] if end >= 0 else "")
+        return name
+
+    def _prior(self, record: Mapping) -> float:
+        levels = record.get("levels") or []
+        prior = max((self.rules.level_preference.get(level, 0.0) for level in levels),
+                    default=0.0)
+        marker_level = self._marker_level(fold(record["name"]))
+        if marker_level is not None:
+            prior = self.rules.level_preference.get(marker_level, prior)
+            prior += self.rules.level_marker_penalty.get(marker_level, 0.0)
+        audience = record.get("audience") or ""
+        prior += max((weight for who, weight in self.rules.audience_preference.items()
+                      if who in audience), default=0.0)
+        return prior
+
+    def search(self, query: Query, limit: int = 10) -> list[RankedProcedure]:
+        """The best records for a query, best first."""
+        if query.is_empty():
+            return []
+        scores, matched = self._word_scores(query)
+        if not scores:
+            return []
+        best_possible = sum(t.weight * self.idf(t.word) * (BM25_K1 + 1) for t in query.terms)
+        query_weight = sum(t.weight * self.idf(t.word) for t in query.terms)
+        applicable = self._applicable_special_cases(query)
+        query_words = set(query.words)
+        content_sequence = [t.word for t in query.terms]
+        candidates = sorted(scores, key=scores.__getitem__, reverse=True)[:RESCORED]
+        ranked = []
+        for doc_id in candidates:
+            doc = self._docs[doc_id]
+            run = longest_common_run(content_sequence, doc.words)
+            score = scores[doc_id] / best_possible
+            if run > 1:
+                score += RUN_WEIGHT * (run - 1) / max(len(content_sequence) - 1, 1)
+            score += NAME_COVERAGE_WEIGHT * self._name_coverage(doc, query_words)
+            score -= self._missing_qualifiers(doc, query)
+            score += PRIOR_WEIGHT * doc.prior + self._special_case_shift(doc, applicable)
+            coverage = min(matched[doc_id] / query_weight, 1.0)
+            ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, doc.family))
+        ranked.sort(key=lambda r: (-r.score, r.code))
+        return ranked[:limit]
+
+    def _word_scores(self, query: Query) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25 per record, and the weight of the question's words each record contains."""
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, float] = defaultdict(float)
+        for term in query.terms:
+            idf = self.idf(term.word)
+            for doc_id, count in self._postings.get(term.word, ()):
+                share = 1.0
+                if term.marked is not None and term.marked not in self._docs[doc_id].marked:
+                    share = MISMARKED_SHARE
+                scores[doc_id] += share * term.weight * idf * self._saturate(count, doc_id)
+                matched[doc_id] += share * term.weight * idf
+            for doc_id in self._field_postings.get(term.word, ()):
+                scores[doc_id] += FIELD_WEIGHT * term.weight * idf
+                if term.word not in self._docs[doc_id].content_words:
+                    matched[doc_id] += 0.5 * term.weight * idf
+        for pair in query.pairs:
+            idf = self.idf(pair.word)
+            for doc_id, count in self._postings.get(pair.word, ()):
+                scores[doc_id] += PAIR_WEIGHT * pair.weight * idf * self._saturate(count, doc_id)
+        return scores, matched
+
+    def _saturate(self, count: int, doc_id: int) -> float:
+        length_ratio = len(self._docs[doc_id].words) / self._average_length
+        return count * (BM25_K1 + 1) / (count + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
+
+    def _name_coverage(self, doc: _Doc, query_words: set[str]) -> float:
+        total = sum(self.idf(word) for word in doc.content_words)
+        if not total:
+            return 0.0
+        return sum(self.idf(word) for word in doc.content_words if word in query_words) / total
+
+    def _missing_qualifiers(self, doc: _Doc, query: Query) -> float:
+        """Penalty for each "đổi", "lại"... in the name that the question did not say as often
+        ("lái" and "lại" fold alike, so counts are compared, not mere presence)."""
+        missing = sum(1 for phrase, count in doc.qualifiers.items()
+                      if count_phrase(query.rewritten, phrase) < count)
+        return self.rules.qualifier_penalty * missing
+
+    def _applicable_special_cases(self, query: Query) -> frozenset[str]:
+        """Special cases the question speaks of: by a trigger phrase, or by the citizen using
+        all the words of a marker in any order ("đăng ký kết hôn lại" says "đăng ký lại")."""
+        said = set(query.original)
+        return frozenset(
+            case.name for case in self.rules.special_cases
+            if any(contains_phrase(query.original, t) or contains_phrase(query.rewritten, t)
+                   for t in case.triggers)
+            or any(len(m) > 1 and said.issuperset(m) for m in case.markers))
+
+    def _special_case_shift(self, doc: _Doc, applicable: frozenset[str]) -> float:
+        shift = 0.0
+        for case in self.rules.special_cases:
+            if case.name in doc.special_cases:
+                shift += case.boost if case.name in applicable else case.penalty
+        return shift

@@ -1,0 +1,160 @@
+"""What a citizen's message asks: the intent, the procedure, the aspect, or a choice to offer.
+
+Two signals are weighed against each other:
+* how close the message is to the example sentences of each intent (intents.yaml);
+* how much of the message a procedure name explains (the ranking's query coverage).
+A message close to a non-procedure example ("số điện thoại đường dây nóng") goes to that
+intent; one whose words are explained by a procedure name goes to the procedure; one that
+neither explains is out of scope, which the bot says plainly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from knowledge.aspects import OVERVIEW, AspectMatch
+from knowledge.base import Knowledge
+from knowledge.normalize import NormalizedText, Token
+from knowledge.ranking import RankedProcedure
+
+PROCEDURE = "procedure"
+OUT_OF_SCOPE = "out_of_scope"
+
+# An intent example this close settles the intent whatever the procedures say.
+SURE_INTENT = 0.72
+# Below this, an intent example is too far to count.
+MIN_INTENT = 0.40
+# Share of the message a procedure name must explain to count as a procedure question.
+SURE_PROCEDURE = 0.55
+MIN_PROCEDURE = 0.34
+# Two procedures whose scores are this close (relative) are both offered.
+CLOSE_SCORES = 0.06
+MAX_CHOICES = 4
+# How close a FAQ entry, guide or contact must be to be the one meant.
+MIN_HANDKEPT = 0.30
+
+_CODE_RE = re.compile(r"\b(\d\.\d{6})\b")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    intent: str
+    procedure: RankedProcedure | None = None
+    aspect: str | None = None
+    # Other procedures offered as a choice when two readings are close, best first.
+    alternatives: tuple[RankedProcedure, ...] = ()
+    ranked: tuple[RankedProcedure, ...] = ()
+    intent_scores: dict[str, float] = field(default_factory=dict)
+    has_diacritics: bool = False
+    # The closest FAQ entry, guide and contact ids, for the handlers of those intents.
+    faq_id: str | None = None
+    guide_id: str | None = None
+    contact_ids: tuple[str, ...] = ()
+
+    @property
+    def needs_choice(self) -> bool:
+        return self.intent == PROCEDURE and self.procedure is None and bool(self.alternatives)
+
+
+class Understander:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def understand(self, text: str) -> Understanding:
+        normalized = self.knowledge.normalizer.normalize(text)
+        by_code = self._procedure_by_code(text)
+        if by_code is not None:
+            return Understanding(text, PROCEDURE, by_code, OVERVIEW, ranked=(by_code,),
+                                 has_diacritics=normalized.has_diacritics)
+        words = list(normalized.folded)
+        if not words:
+            return Understanding(text, OUT_OF_SCOPE, has_diacritics=normalized.has_diacritics)
+        aspect = self.knowledge.aspects.detect(words)
+        ranked = self._rank(normalized, aspect)
+        intent_scores = {label: match.score for label, match in
+                         self.knowledge.intent_examples.best(words).items()}
+        intent = self._decide(intent_scores, ranked)
+        base = dict(text=text, intent=intent, ranked=tuple(ranked),
+                    intent_scores=intent_scores, has_diacritics=normalized.has_diacritics)
+        if intent == PROCEDURE:
+            chosen, alternatives = self._choose(ranked)
+            return Understanding(**base, procedure=chosen, alternatives=alternatives,
+                                 aspect=aspect.aspect if aspect else OVERVIEW)
+        return Understanding(**base, aspect=None, **self._handkept_matches(words))
+
+    def _procedure_by_code(self, text: str) -> RankedProcedure | None:
+        for code in _CODE_RE.findall(text):
+            record = self.knowledge.procedures.get(code)
+            if record is not None:
+                return RankedProcedure(code, record["name"], 1.0, 1.0, record["name"])
+        return None
+
+    def _rank(self, normalized: NormalizedText, aspect: AspectMatch | None,
+              ) -> list[RankedProcedure]:
+        tokens: list[Token] = list(normalized.tokens)
+        if aspect is not None:
+            tokens = aspect.without_cue(tokens)
+        query = self.knowledge.query_builder.build(tokens, normalized.has_diacritics)
+        return self.knowledge.index.search(query, limit=10)
+
+    def _decide(self, intent_scores: dict[str, float], ranked: list[RankedProcedure]) -> str:
+        others = {k: v for k, v in intent_scores.items() if k != PROCEDURE}
+        best_other = max(others, key=others.__getitem__, default=None)
+        other_score = others.get(best_other, 0.0) if best_other else 0.0
+        coverage = ranked[0].query_coverage if ranked else 0.0
+        if best_other and other_score >= SURE_INTENT:
+            return best_other
+        if coverage >= SURE_PROCEDURE and coverage >= other_score:
+            return PROCEDURE
+        if best_other and other_score >= MIN_INTENT and other_score >= coverage:
+            return best_other
+        if coverage >= MIN_PROCEDURE:
+            return PROCEDURE
+        if intent_scores.get(PROCEDURE, 0.0) >= MIN_INTENT:
+            return PROCEDURE
+        return OUT_OF_SCOPE
+
+    def _handkept_matches(self, words: list[str]) -> dict:
+        """The FAQ entry, guide and contacts closest to the message, if close enough."""
+        faq = self.knowledge.faq_examples.best(words)
+        guides = self.knowledge.guide_examples.best(words)
+        contacts = self.knowledge.contact_examples.best(words)
+        contact_ids = tuple(m.label for m in sorted(contacts.values(), key=lambda m: -m.score)
+                            if m.score >= MIN_HANDKEPT)
+        return dict(faq_id=_closest(faq), guide_id=_closest(guides), contact_ids=contact_ids)
+
+    def _choose(self, ranked: list[RankedProcedure],
+                ) -> tuple[RankedProcedure | None, tuple[RankedProcedure, ...]]:
+        """The procedure to answer with, or none and the close ones to choose from.
+
+        Level variants of one procedure (the commune's, the province's, the ministry's) are
+        one reading, not a choice: the ranking already put the likeliest first.
+        """
+        if not ranked or ranked[0].query_coverage < MIN_PROCEDURE:
+            return None, tuple(_distinct_families(ranked)[:MAX_CHOICES])
+        readings = _distinct_families(ranked)
+        top = readings[0]
+        close = [r for r in readings[1:MAX_CHOICES]
+                 if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)]
+        if close:
+            return None, (top, *close)
+        return top, tuple(readings[1:3])
+
+
+def _closest(matches: dict) -> str | None:
+    if not matches:
+        return None
+    best = max(matches.values(), key=lambda m: m.score)
+    return best.label if best.score >= MIN_HANDKEPT else None
+
+
+def _distinct_families(ranked: list[RankedProcedure]) -> list[RankedProcedure]:
+    seen: set[str] = set()
+    distinct = []
+    for item in ranked:
+        if item.family not in seen:
+            seen.add(item.family)
+            distinct.append(item)
+    return distinct
