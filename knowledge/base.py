@@ -10,6 +10,7 @@ from pathlib import Path
 from knowledge.aspects import AspectDetector
 from knowledge.catalog import load_procedures
 from knowledge.handkept import KNOWLEDGE_DIR, HandKept, load_handkept
+from knowledge.intent_model import IntentModel
 from knowledge.normalize import Normalizer, folded_words
 from knowledge.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
 from knowledge.ranking import ProcedureIndex, RankingRules
@@ -30,6 +31,21 @@ class Knowledge:
     faq_examples: ExampleIndex
     guide_examples: ExampleIndex
     contact_examples: ExampleIndex
+    intent_model: IntentModel
+
+    def content_words(self, text: str) -> list[str]:
+        """The words of a message that can tell its intent: no stopwords, no aspect cue, and
+        everyday phrases joined by their official meanings."""
+        normalized = self.normalizer.normalize(text)
+        tokens = list(normalized.tokens)
+        aspect = self.aspects.detect([token.folded for token in tokens])
+        if aspect is not None:
+            tokens = aspect.without_cue(tokens)
+        stopwords = self.query_builder.stopwords
+        words = [token.folded for token in tokens
+                 if not stopwords.is_stopword(
+                     token.folded, token.marked if normalized.has_diacritics else None)]
+        return self.aliases.expand(words)
 
     @classmethod
     def load(cls, procedures_path: Path | None = None,
@@ -54,7 +70,7 @@ class Knowledge:
         def words(text: str) -> list[str]:
             return list(normalizer.normalize(text).folded)
 
-        return cls(
+        knowledge = cls(
             procedures={record["code"]: record for record in records},
             handkept=handkept, rules=rules, index=index, normalizer=normalizer,
             aliases=aliases, query_builder=query_builder,
@@ -71,7 +87,22 @@ class Knowledge:
             contact_examples=ExampleIndex(
                 (contact.id, text, words(text))
                 for contact in handkept.contacts for text in (contact.name["vi"], *contact.keywords)),
+            intent_model=IntentModel({}),
         )
+        knowledge.intent_model = _train_intent_model(knowledge, records)
+        return knowledge
+
+
+def _train_intent_model(knowledge: Knowledge, records: list[dict]) -> IntentModel:
+    """Intent examples, and for the procedure intent also every official name and the
+    everyday words for them (aliases)."""
+    training = {name: [knowledge.content_words(example) for example in spec.examples]
+                for name, spec in knowledge.handkept.intents.items()}
+    training.setdefault("procedure", [])
+    training["procedure"] += [knowledge.content_words(record["name"]) for record in records]
+    training["procedure"] += [knowledge.content_words(term)
+                              for alias in knowledge.handkept.aliases for term in alias.terms]
+    return IntentModel(training)
 
 
 def _vocabulary(index: ProcedureIndex, handkept: HandKept) -> Counter[str]:

@@ -20,14 +20,18 @@ def load_procedures(path: Path | None = None) -> list[dict]:
     import`` first) and ValueError naming the line if a line is not JSON.
     """
     source = Path(path) if path is not None else DEFAULT_PROCEDURES_PATH
-    data = gzip.decompress(source.read_bytes())
+    text = gzip.decompress(source.read_bytes()).decode("utf-8")
     decode = json.JSONDecoder().decode
     records = []
-    for line_number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    # The importer writes one record per "\n"-terminated line, and JSON
+    # escapes line breaks inside strings, so split("\n") is exact (and faster
+    # than splitlines, which also looks for other break characters).
+    for line_number, line in enumerate(text.split("\n"), start=1):
         if not line:
             continue
         try:
             records.append(decode(line))
         except json.JSONDecodeError as error:
-            raise ValueError(f"{source}, line {line_number}: not valid JSON ({error.msg})") from error
+            where = f"{source}, line {line_number}"
+            raise ValueError(f"{where}: not valid JSON ({error.msg})") from error
     return records

@@ -29,6 +29,8 @@ _CONTINUES_SENTENCE = re.compile(r"[;.,:)]| [a-zà-ỹđ0-9]")
 # "01 bản chính Kế hoạch …": a zero-padded count is sentence text, not the
 # generated quantity (which is never zero-padded).
 _IN_TEXT_COUNT = re.compile(r"(?<!\d)0\d$")
+# A quantity at the very end of a name, not zero-padded like sentence text.
+_GLUED_QUANTITY = re.compile(r"(?<!\d)[1-9] bản (?:chính|sao)$")
 _LEADING_BULLETS = "-+*•\uf0fc\uf0d8\uf0b7\t "
 
 _FORM_EXTENSIONS = r"(?:docx|doc|pdf|xlsx|xls|rar|zip|rtf|odt)"
@@ -81,6 +83,10 @@ def parse_table(table: str) -> tuple[list[dict], str, bool]:
     for match in row_quantities(table):
         cell = table[position : match.start()]
         item = parse_item(cell, match)
+        if _GLUED_QUANTITY.search(cell):
+            # "….docx1 bản chính1 bản chính": rows without names, or a
+            # quantity repeated?  Only "…: 01 bản chính" + quantity is clear.
+            item["ok"] = False
         items.append(item)
         ok = ok and item["ok"]
         position = match.end()
@@ -193,7 +199,11 @@ def form_start(text: str) -> tuple[int | None, bool]:
     strong, weak, doubtful = junctions(text)
     if strong:
         start = strong[-1]
-        return start, start not in doubtful and not rival_junction(text, start, weak)
+        # "…sinh họcĐơn đề nghi.CSBT": a camel junction before the chosen one
+        # may be the real start (names themselves hardly ever have one).
+        camel_before = any(index < start and is_camel(text, index) for index in weak)
+        certain = start not in doubtful and not camel_before
+        return start, certain and not rival_junction(text, start, weak)
     if weak:
         start = weak[0]
         return start, not rival_junction(text, start, weak)
@@ -203,12 +213,17 @@ def form_start(text: str) -> tuple[int | None, bool]:
 def rival_junction(text: str, start: int, weak: list[int]) -> bool:
     """True if a later camel-case junction could also start the file name."""
     for index in weak:
-        if index <= start or not (text[index - 1].islower() and text[index].isupper()):
+        if index <= start or not is_camel(text, index):
             continue
         stretch = text[start:index]
         if " " in stretch and not stretch.isascii():
             return True
     return False
+
+
+def is_camel(text: str, index: int) -> bool:
+    """A lower-case letter directly followed by a capital: "họcĐơn"."""
+    return text[index - 1].islower() and text[index].isupper()
 
 
 def junctions(text: str) -> tuple[list[int], list[int], set[int]]:
@@ -252,8 +267,8 @@ def legal_number_junction(text: str, match: re.Match[str]) -> tuple[int | None, 
     if end < len(text) and text[end] == ".":
         end += 1
         return (end, True) if end < len(text) and text[end].isalpha() else (None, True)
-    if end >= len(text) or not (text[end].isalpha() or match.group(0)[-1].isalpha()):
-        return None, True
+    if end >= len(text) or not text[end].isalpha():
+        return None, True  # a space, bracket or digit follows: no glued file name
     issuer = re.split(r"[/-]", match.group(0))[-1]
     if issuer.isdigit():
         # A date ("…26/01/2026Mau"): the next letter starts the file.

@@ -68,7 +68,7 @@ def parse_legal_basis(text: object) -> dict:
     for cell in number_cells(body):
         title = " ".join(body[title_start : cell.cell_start].split())
         items.append({"title": title, "number": cell.number})
-        ok = ok and cell.certain and bool(title)
+        ok = ok and cell.certain and bool(title) and not lost_separator(title)
         title_start = cell.end
     trailing = " ".join(body[title_start:].split())
     if trailing:
@@ -76,6 +76,18 @@ def parse_legal_basis(text: object) -> dict:
         items.append({"title": trailing, "number": None})
         ok = False
     return {"raw": raw, "ok": ok, "items": items}
+
+
+def lost_separator(title: str) -> bool:
+    """True if a word starts glued to the previous one: "dụngLuật", "202225Luật".
+
+    That is a cell separator that vanished inside what we took for one title
+    (a row whose number cell did not survive), so the rows there are a guess.
+    """
+    return any(
+        (before.islower() or before.isdigit()) and capital.isupper() and after.islower()
+        for before, capital, after in zip(title, title[1:], title[2:], strict=False)
+    )
 
 
 def find_numbers(body: str) -> list[Number]:
@@ -144,12 +156,16 @@ def as_number_cell(
 ) -> NumberCell | None:
     """Decide whether ``number`` is a row's number cell (None if in a title)."""
     after = body[number.end : number.end + 1]
-    if after and not after.isalnum():
+    repeated = body[row_start : number.start].rstrip().endswith(number.text)
+    if after and not after.isalnum() and not repeated:
         return None  # "Nghị định số 08/2015/NĐ-CP quy định …": inside a title
     if following is not None and following.start == number.end and following.text == number.text:
         return None  # "Luật 54/2014/QH13" + "54/2014/QH13": the first is the title's
     prefix = _CELL_PREFIX.search(body, row_start, number.start)
-    has_prefix = prefix is not None and prefix.group(0) != ""
+    # A prefix ("Luật số ") belongs to the number cell only if a title stands
+    # before it; at the start of a row it is that row's title ("Thông tư số
+    # 53/2025/TT-BCAngày …" goes on as a title).
+    has_prefix = prefix is not None and prefix.group(0) != "" and prefix.start() > row_start
     cell_start = prefix.start() if has_prefix else number.start
     before = body[cell_start - 1] if cell_start > row_start else ""
     # No space between title and number: the lost cell separator.  A line
@@ -157,10 +173,6 @@ def as_number_cell(
     glued = before != "" and (not before.isspace() or before in "\n\t")
     # The title quotes the number right before the cell ("…QH13" + "54/…").
     title_ends_with_it = body[row_start:cell_start].rstrip().endswith(number.text)
-    if after.islower() and not (title_ends_with_it or (glued and not has_prefix)):
-        # "…TT-BCAngày 01/7/2025 của …" continues a title; a bare number glued
-        # onto the previous text ("…sản96/2024/NĐ-CPquy định …") ends a row.
-        return None
     if not (glued or title_ends_with_it or after == ""):
         return None  # "… bởi Nghị định số 07/2025/NĐ-CP" + "280/…": quoted in a title
     # The text's last number ends the last row even after a space.

@@ -42,10 +42,18 @@ CURRENCIES = {
     "USD": "USD",
 }
 
+# Some tax procedures put words in the time cell: "Không phải trả kết quả cho
+# người nộp thuế" (no result is returned), "Không quy định" (not set),
+# "Không" (none).  They are kept as the time's text, never as a duration.
+_TEXT_TIME = re.compile(
+    r"(Không phải trả kết quả cho người nộp thuế|Không quy định|Không) ?"
+    r"(?=Miễn phí|Không thu phí|" + re.escape(NO_INFO) + r"|\d)"
+)
+
 # A row starts at a mode label glued to a time value (a digit or "no info").
 _ROW_START = re.compile(
     "(" + "|".join(re.escape(label) for label in MODE_CODES) + ")"
-    + "(?=\\d|" + re.escape(NO_INFO) + ")"
+    + "(?=\\d|" + re.escape(NO_INFO) + "|" + _TEXT_TIME.pattern + ")"
 )
 # Longest unit first so "Ngày làm việc" is not read as "Ngày".
 _TIME_WITH_UNIT = re.compile(
@@ -58,12 +66,19 @@ _FEE_AMOUNT = re.compile(
 _FREE_WORDS = ("Miễn phí", "Không thu phí")
 # The portal prints amounts with "," between thousands and no leading zero.
 _WELL_FORMED_AMOUNT = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})*|0)")
-# "(/trang)", "(đồng/lần)", "(/trường hợp (Thông tư ...))" -> the billing unit.
-_PER_UNIT = re.compile(r"\s*(?:đồng|Đồng|đ|vnđ|VNĐ|USD)?\s*/\s*([^()/]+?)\s*(?:\(|\)|$)")
+# "(/trang)", "(đồng/lần)", "(275.000 đ/tấn ...)", "(/trường hợp (Thông tư ...))"
+# -> the billing unit.
+_PER_UNIT = re.compile(
+    r"\s*(?:\d[\d.,]*\s*)?(?:đồng|Đồng|đ|vnđ|VNĐ|USD)?\s*/\s*([^()/]+?)\s*(?:\(|\)|$)"
+)
 _COUNCIL = re.compile(
     r"(?:Hội đồng nhân dân|HĐND)(?:\s+các)?(?:\s+cấp)?\s+(?:tỉnh|thành phố)", re.IGNORECASE
 )
 _FEE_WORD = re.compile(r"phí|mức thu", re.IGNORECASE)
+# "Miễn phí từ ngày 07/4/2026 đến 30/6/2026", "kể từ ngày 01/7/2025 đến hết
+# ngày 31/12/2026, mức thu … được giảm": the amount shown may not be due today.
+_DATE_RANGE = re.compile(r"từ ngày\s*\d|đến hết ngày\s*\d", re.IGNORECASE)
+_CHANGE_WORD = re.compile(r"miễn|giảm|mức thu|mức phí|áp dụng", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.;\n]")
 
 # Real VND fees are never below 1,000 đồng; smaller numbers on the portal are
@@ -105,6 +120,9 @@ def parse_mode_row(label: str, cells: str) -> tuple[dict, bool]:
     if split_guessed:
         # The time and the amount were glued digits: not a confident reading.
         fee["ok"] = False
+        if time_token is None:
+            # More than one split fits ("125 VNĐ": 1 + 25 or 12 + 5): no amount.
+            fee.update(amount=None, free=False)
     item = {
         "mode": MODE_CODES.get(label),
         "label": label,
@@ -126,6 +144,8 @@ def split_time_and_fee(cells: str) -> tuple[str | None, str | None, str, bool]:
     """
     if cells.startswith(NO_INFO):
         time_token, rest = None, cells[len(NO_INFO) :]
+    elif (words := _TEXT_TIME.match(cells)) is not None:
+        time_token, rest = words.group(1), cells[words.end() :]
     elif (match := _TIME_WITH_UNIT.match(cells)) is not None:
         time_token, rest = match.group(0), cells[match.end() :]
     elif (glued := _FEE_AMOUNT.match(cells)) is not None:
@@ -179,8 +199,13 @@ def split_fee_detail(rest: str) -> tuple[str | None, str | None, bool]:
         return None, clean_note(rest), True
     end = matching_paren_end(rest, 0)
     if end is None:
-        detail = clean(rest[1:])
-        return detail, None, detail is None
+        # "(đồng (Miễn phí …)20 ngày …": a "(" is never closed.  Closing at the
+        # last ")" is the best reading, but only a reading: not ok.
+        last = rest.rfind(")")
+        if last < 0:
+            detail = clean(rest[1:])
+            return detail, None, detail is None
+        return clean(rest[1:last]), clean_note(rest[last + 1 :]), False
     return clean(rest[1 : end - 1]), clean_note(rest[end:]), True
 
 
@@ -215,6 +240,7 @@ def parse_time(token: str | None) -> dict:
 
 def parse_fee(token: str | None, detail: str | None = None, note: str | None = None) -> dict:
     """Read the fee cell; ``detail`` is its "(...)" text, ``note`` the row text."""
+    temporary = temporary_rate(detail, note)
     fee = {
         "raw": token if token != NO_INFO else None,
         "detail": detail,
@@ -228,7 +254,7 @@ def parse_fee(token: str | None, detail: str | None = None, note: str | None = N
     if token is None or token == NO_INFO:
         return fee
     if token in _FREE_WORDS:
-        fee.update(free=True, amount=0, ok=True)
+        fee.update(free=True, amount=0, ok=not temporary)
         return fee
     match = _FEE_AMOUNT.fullmatch(token)
     if match is None:
@@ -241,7 +267,8 @@ def parse_fee(token: str | None, detail: str | None = None, note: str | None = N
     amount = int(digits.replace(",", ""))
     fee["amount"] = amount
     fee["free"] = amount == 0
-    fee["ok"] = not (currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND)
+    implausible = currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND
+    fee["ok"] = not implausible and not temporary
     return fee
 
 
@@ -252,7 +279,8 @@ def billing_unit(detail: str | None) -> str | None:
     match = _PER_UNIT.match(detail)
     if not match:
         return None
-    unit = match.group(1).strip(" .;:")
+    # "275.000 đ/tấn Đồng (…)": a currency word can trail the unit.
+    unit = re.sub(r"\s+(?:Đồng|đồng|VNĐ|vnđ)$", "", match.group(1)).strip(" .;:")
     return unit if 0 < len(unit) <= 30 else None
 
 
@@ -268,6 +296,14 @@ def province_decides(token: str | None, detail: str | None, note: str | None) ->
             if _COUNCIL.search(sentence) and _FEE_WORD.search(sentence):
                 return True
     return False
+
+
+def temporary_rate(detail: str | None, note: str | None) -> bool:
+    """True when the fee text says it is waived or changed for a date range."""
+    sentences = _SENTENCE_BREAK.split(detail) if detail else []
+    if note:
+        sentences += [part for part in _SENTENCE_BREAK.split(note) if _FEE_WORD.search(part)]
+    return any(_DATE_RANGE.search(part) and _CHANGE_WORD.search(part) for part in sentences)
 
 
 def to_number(text: str) -> int | float:

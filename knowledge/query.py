@@ -20,6 +20,7 @@ from knowledge.normalize import Token, folded_words, mark_key
 
 # The citizen's own words next to an alias's official wording: kept, but weighed less.
 ALIASED_WORD_WEIGHT = 0.35
+MIN_MEANING_WEIGHT = 0.45
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Query:
     # The citizen's words after spelling repair, and after aliases replaced everyday phrases.
     original: tuple[str, ...] = ()
     rewritten: tuple[str, ...] = ()
+    # The citizen's words with their diacritics (mark_key), when the question has any.
+    marked: tuple[str, ...] = ()
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -67,7 +70,10 @@ class AliasTable:
                 meaning = self._phrases.get(tuple(words[i:i + size]))
                 if meaning is not None:
                     result.extend((word, ALIASED_WORD_WEIGHT) for word in words[i:i + size])
-                    result.extend((word, 1.0) for word in meaning)
+                    # A long official phrase for a short everyday one weighs about as much as
+                    # the words it replaces, or it would drown the rest of the question.
+                    share = max(MIN_MEANING_WEIGHT, min(1.0, 1.5 * size / len(meaning)))
+                    result.extend((word, share) for word in meaning)
                     i += size
                     break
             else:
@@ -136,8 +142,9 @@ class QueryBuilder:
         terms = _merge(content, marks)
         pairs = _merge([(f"{a} {b}", min(wa, wb))
                         for (a, wa), (b, wb) in zip(content, content[1:], strict=False)], {})
-        rewritten = tuple(word for word, weight in weighted if weight >= 1.0)
-        return Query(terms, pairs, tuple(corrected), rewritten)
+        rewritten = tuple(word for word, weight in weighted if weight > ALIASED_WORD_WEIGHT)
+        typed = tuple(token.marked for token in tokens) if has_diacritics else ()
+        return Query(terms, pairs, tuple(corrected), rewritten, typed)
 
 
 def _merge(weighted: Iterable[tuple[str, float]],

@@ -30,7 +30,7 @@ from knowledge.query import Query
 RANKING_RULES_PATH = Path(__file__).parent / "yaml" / "ranking.yaml"
 
 BM25_K1 = 1.2
-BM25_B = 0.6
+BM25_B = 0.5
 PAIR_WEIGHT = 0.6
 FIELD_WEIGHT = 0.25
 # A folded match whose diacritics differ from what the citizen typed keeps this share.
@@ -38,12 +38,23 @@ MISMARKED_SHARE = 0.4
 NAME_COVERAGE_WEIGHT = 0.35
 RUN_WEIGHT = 0.25
 PRIOR_WEIGHT = 0.12
+# Qualifiers count at the start of a name, where it says what it does; later ones belong to
+# the cases it lists ("..., gia hạn sử dụng đất khi hết thời hạn").
+QUALIFIER_WORDS = 8
 # Only the best candidates by word score get the finer (slower) checks.
-RESCORED = 60
+RESCORED = 150
 
 # Parenthesised exclusions ("(trừ xe mô tô, xe gắn máy)") name what a procedure is NOT for.
 _EXCLUSION_RE = re.compile(r"\((?:trừ|không bao gồm|không áp dụng)[^)]*\)", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# Parentheses in a name clarify (a level, a list of kinds, who it also applies to); the words
+# outside them say what the procedure is.
+_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+# After these, a name says whom or which case it is for; such words weigh less in how much
+# of the name a question covers.
+_SECONDARY_RE = re.compile(r"\s(?:đối với|cho|trong trường hợp|trường hợp|theo|tại|do)\s|[;(]",
+                           re.IGNORECASE)
+SECONDARY_SHARE = 0.35
 
 Phrase = tuple[str, ...]
 
@@ -59,6 +70,8 @@ class SpecialCase:
 
 @dataclass(frozen=True)
 class RankingRules:
+    # Each trigger phrase (folded) with its words as typed with diacritics (mark_key).
+    trigger_marks: Mapping[Phrase, Phrase]
     stopwords: tuple[str, ...]
     level_preference: Mapping[str, float]
     level_markers: tuple[tuple[str, str], ...]
@@ -67,6 +80,9 @@ class RankingRules:
     qualifiers: tuple[Phrase, ...]
     qualifier_penalty: float
     audience_preference: Mapping[str, float]
+    # Intent pairs such as subscribe/unsubscribe: a message matching the first that also says
+    # one of the words turns to the second ("hủy đăng ký nhận tin").
+    negations: tuple[tuple[str, str, frozenset[str]], ...]
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
@@ -76,6 +92,8 @@ class RankingRules:
             return tuple(tuple(folded_words(item)) for item in items)
 
         return cls(
+            trigger_marks={tuple(folded_words(t)): tuple(mark_key(w) for w in t.split())
+                           for case in data["special_cases"] for t in case["triggers"]},
             stopwords=tuple(data["stopwords"]),
             level_preference=dict(data["levels"]),
             level_markers=tuple((fold(m["text"]), m["level"]) for m in data["level_markers"]),
@@ -87,6 +105,9 @@ class RankingRules:
             qualifiers=phrases(data["qualifiers"]),
             qualifier_penalty=float(data["qualifier_penalty"]),
             audience_preference=dict(data["audience"]),
+            negations=tuple((n["intent"], n["becomes"],
+                             frozenset(w for word in n["words"] for w in folded_words(word)))
+                            for n in data["negations"]),
         )
 
 
@@ -97,6 +118,11 @@ class RankedProcedure:
     score: float
     # Share of the question's words (by weight and rarity) found in this record.
     query_coverage: float
+    # Share of the record's name (by rarity) that the question says.
+    name_coverage: float
+    # How much the question says of this record in absolute terms: the summed rarity of
+    # its words found in the name (a long question is not less about a procedure).
+    matched_weight: float
     # The name without its level marker: level variants of one procedure share it.
     family: str
 
@@ -107,12 +133,22 @@ class _Doc:
     name: str
     family: str
     words: tuple[str, ...]
+    head_length: int
     marked: frozenset[str]
-    content_words: frozenset[str]
+    # Words of the name outside parentheses (stopwords aside), with their weight in coverage.
+    content_words: Mapping[str, float]
     field_words: frozenset[str]
     prior: float
     special_cases: frozenset[str]
     qualifiers: Mapping[Phrase, int]
+
+
+def _split_secondary(name: str) -> tuple[str, str, str]:
+    """(what the procedure is, the separator, whom or which case it is for)."""
+    match = _SECONDARY_RE.search(name)
+    if match is None:
+        return name, "", ""
+    return name[:match.start()], match.group(0), name[match.end():]
 
 
 def count_phrase(words: Sequence[str], phrase: Phrase) -> int:
@@ -141,6 +177,7 @@ def longest_common_run(query: Sequence[str], name: Sequence[str]) -> int:
 class ProcedureIndex:
     def __init__(self, records: Iterable[Mapping], rules: RankingRules) -> None:
         self.rules = rules
+        self._trigger_marks = rules.trigger_marks
         self._stopwords = frozenset(w for s in rules.stopwords for w in folded_words(s))
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -152,7 +189,7 @@ class ProcedureIndex:
         self._idf = {term: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
                      for term, posts in self._postings.items()}
         self._max_idf = math.log(1 + (count + 0.5) / 0.5)
-        self._average_length = sum(len(doc.words) for doc in self._docs) / count
+        self._average_length = sum(doc.head_length for doc in self._docs) / count
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -168,10 +205,12 @@ class ProcedureIndex:
         name = record["name"]
         raw_words = _TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name))
         words = tuple(fold(word) for word in raw_words)
+        content = self._content_weights(name) or {w: 1.0 for w in words if w not in self._stopwords}
         doc_id = len(self._docs)
-        terms = Counter(words) + Counter(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-        for term, count in terms.items():
-            self._postings[term].append((doc_id, count))
+        # A word said twice in a name ("đăng ký ... đăng ký") is no more about it: tf is 0 or 1.
+        terms = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+        for term in terms:
+            self._postings[term].append((doc_id, 1))
         field_words = frozenset(folded_words(record.get("field") or ""))
         for word in field_words:
             self._field_postings[word].append(doc_id)
@@ -180,14 +219,22 @@ class ProcedureIndex:
             code=record["code"], name=name,
             family=" ".join(folded_words(self._strip_level_markers(name))),
             words=words,
+            head_length=len(folded_words(_PARENTHESES_RE.sub(" ", name))),
             marked=frozenset(mark_key(word) for word in raw_words),
-            content_words=frozenset(words) - self._stopwords,
+            content_words=content,
             field_words=field_words,
             prior=self._prior(record),
             special_cases=frozenset(case.name for case in self.rules.special_cases
                                     if any(contains_phrase(words, m) for m in case.markers)),
-            qualifiers={q: n for q in self.rules.qualifiers if (n := count_phrase(words, q))},
+            qualifiers={q: n for q in self.rules.qualifiers
+                        if (n := count_phrase(words[:QUALIFIER_WORDS], q))},
         ))
+
+    def _content_weights(self, name: str) -> dict[str, float]:
+        primary, _, secondary = _split_secondary(name)
+        weights = {w: SECONDARY_SHARE for w in folded_words(_PARENTHESES_RE.sub(" ", secondary))}
+        weights.update({w: 1.0 for w in folded_words(primary)})
+        return {w: v for w, v in weights.items() if w not in self._stopwords}
 
     def _marker_level(self, folded_name: str) -> str | None:
         for marker, level in self.rules.level_markers:
@@ -237,11 +284,13 @@ class ProcedureIndex:
             score = scores[doc_id] / best_possible
             if run > 1:
                 score += RUN_WEIGHT * (run - 1) / max(len(content_sequence) - 1, 1)
-            score += NAME_COVERAGE_WEIGHT * self._name_coverage(doc, query_words)
+            name_coverage = self._name_coverage(doc, query_words)
+            score += NAME_COVERAGE_WEIGHT * name_coverage
             score -= self._missing_qualifiers(doc, query)
             score += PRIOR_WEIGHT * doc.prior + self._special_case_shift(doc, applicable)
             coverage = min(matched[doc_id] / query_weight, 1.0)
-            ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, doc.family))
+            ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, name_coverage,
+                                          matched[doc_id], doc.family))
         ranked.sort(key=lambda r: (-r.score, r.code))
         return ranked[:limit]
 
@@ -259,7 +308,7 @@ class ProcedureIndex:
                 matched[doc_id] += share * term.weight * idf
             for doc_id in self._field_postings.get(term.word, ()):
                 scores[doc_id] += FIELD_WEIGHT * term.weight * idf
-                if term.word not in self._docs[doc_id].content_words:
+                if term.word not in self._docs[doc_id].words:
                     matched[doc_id] += 0.5 * term.weight * idf
         for pair in query.pairs:
             idf = self.idf(pair.word)
@@ -268,20 +317,23 @@ class ProcedureIndex:
         return scores, matched
 
     def _saturate(self, count: int, doc_id: int) -> float:
-        length_ratio = len(self._docs[doc_id].words) / self._average_length
+        length_ratio = self._docs[doc_id].head_length / self._average_length
         return count * (BM25_K1 + 1) / (count + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
 
     def _name_coverage(self, doc: _Doc, query_words: set[str]) -> float:
-        total = sum(self.idf(word) for word in doc.content_words)
+        total = sum(self.idf(word) * share for word, share in doc.content_words.items())
         if not total:
             return 0.0
-        return sum(self.idf(word) for word in doc.content_words if word in query_words) / total
+        said = sum(self.idf(word) * share for word, share in doc.content_words.items()
+                   if word in query_words)
+        return said / total
 
     def _missing_qualifiers(self, doc: _Doc, query: Query) -> float:
         """Penalty for each "đổi", "lại"... in the name that the question did not say as often
         ("lái" and "lại" fold alike, so counts are compared, not mere presence)."""
         missing = sum(1 for phrase, count in doc.qualifiers.items()
-                      if count_phrase(query.rewritten, phrase) < count)
+                      if max(count_phrase(query.rewritten, phrase),
+                             count_phrase(query.original, phrase)) < count)
         return self.rules.qualifier_penalty * missing
 
     def _applicable_special_cases(self, query: Query) -> frozenset[str]:
@@ -290,9 +342,19 @@ class ProcedureIndex:
         said = set(query.original)
         return frozenset(
             case.name for case in self.rules.special_cases
-            if any(contains_phrase(query.original, t) or contains_phrase(query.rewritten, t)
-                   for t in case.triggers)
+            if any(self._says(query, trigger) for trigger in case.triggers)
             or any(len(m) > 1 and said.issuperset(m) for m in case.markers))
+
+    def _says(self, query: Query, trigger: Phrase) -> bool:
+        """Whether the question says a trigger. Without diacritics a one-word trigger that is
+        also a word of the names is too ambiguous to count ("han" is "hạn" more often than
+        "Hàn"); with diacritics it is compared with them."""
+        if query.marked:
+            marked = self._trigger_marks[trigger]
+            return contains_phrase(query.marked, marked) or contains_phrase(query.rewritten, trigger)
+        if len(trigger) == 1 and trigger[0] in self.word_frequencies:
+            return False
+        return contains_phrase(query.original, trigger) or contains_phrase(query.rewritten, trigger)
 
     def _special_case_shift(self, doc: _Doc, applicable: frozenset[str]) -> float:
         shift = 0.0

@@ -47,7 +47,11 @@ class ExampleIndex:
         for _, _, found in rows:
             document_frequency.update(found.keys())
         count = max(len(rows), 1)
-        self._idf = {f: math.log((1 + count) / (1 + df)) + 1 for f, df in document_frequency.items()}
+        self._idf = {f: math.log((1 + count) / (1 + df)) + 1
+                     for f, df in document_frequency.items()}
+        # A feature no example has must still weigh in the message's norm, so that a message
+        # full of unknown words is far from every example; it weighs as a typical feature.
+        self._unseen_idf = (sum(self._idf.values()) / len(self._idf)) if self._idf else 1.0
         self._labels: list[Hashable] = []
         self._texts: list[str] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -63,7 +67,7 @@ class ExampleIndex:
         return len(self._labels)
 
     def _weigh(self, found: Counter[str]) -> dict[str, float]:
-        vector = {f: c * self._idf.get(f, 0.0) for f, c in found.items()}
+        vector = {f: c * self._idf.get(f, self._unseen_idf) for f, c in found.items()}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         return {f: v / norm for f, v in vector.items() if v}
 

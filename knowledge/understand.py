@@ -25,9 +25,15 @@ OUT_OF_SCOPE = "out_of_scope"
 SURE_INTENT = 0.72
 # Below this, an intent example is too far to count.
 MIN_INTENT = 0.40
-# Share of the message a procedure name must explain to count as a procedure question.
+# Weight of the intent model's probability next to the nearest-example similarity.
+MODEL_WEIGHT = 0.4
+# Below this combined score no intent is meant: the message is out of scope.
+MIN_COMBINED = 0.45
+# Summed rarity of matched words (idf) that makes a match strong: about two rare words.
+STRONG_MATCH = 8.0
+# Procedure evidence (see procedure_evidence) that counts as a procedure question.
 SURE_PROCEDURE = 0.55
-MIN_PROCEDURE = 0.34
+MIN_PROCEDURE = 0.30
 # Two procedures whose scores are this close (relative) are both offered.
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
@@ -73,22 +79,26 @@ class Understander:
             return Understanding(text, OUT_OF_SCOPE, has_diacritics=normalized.has_diacritics)
         aspect = self.knowledge.aspects.detect(words)
         ranked = self._rank(normalized, aspect)
+        # Examples are matched with the everyday words and their official meanings both.
+        matching_words = self.knowledge.aliases.expand(words)
         intent_scores = {label: match.score for label, match in
-                         self.knowledge.intent_examples.best(words).items()}
-        intent = self._decide(intent_scores, ranked)
+                         self.knowledge.intent_examples.best(matching_words).items()}
+        model = self.knowledge.intent_model.probabilities(self.knowledge.content_words(text))
+        intent = self._negated(self._decide(intent_scores, model, ranked), words)
         base = dict(text=text, intent=intent, ranked=tuple(ranked),
                     intent_scores=intent_scores, has_diacritics=normalized.has_diacritics)
         if intent == PROCEDURE:
             chosen, alternatives = self._choose(ranked)
             return Understanding(**base, procedure=chosen, alternatives=alternatives,
                                  aspect=aspect.aspect if aspect else OVERVIEW)
-        return Understanding(**base, aspect=None, **self._handkept_matches(words))
+        return Understanding(**base, aspect=None, **self._handkept_matches(matching_words))
 
     def _procedure_by_code(self, text: str) -> RankedProcedure | None:
         for code in _CODE_RE.findall(text):
             record = self.knowledge.procedures.get(code)
             if record is not None:
-                return RankedProcedure(code, record["name"], 1.0, 1.0, record["name"])
+                return RankedProcedure(code, record["name"], 1.0, 1.0, 1.0, 99.0,
+                                       record["name"])
         return None
 
     def _rank(self, normalized: NormalizedText, aspect: AspectMatch | None,
@@ -99,22 +109,25 @@ class Understander:
         query = self.knowledge.query_builder.build(tokens, normalized.has_diacritics)
         return self.knowledge.index.search(query, limit=10)
 
-    def _decide(self, intent_scores: dict[str, float], ranked: list[RankedProcedure]) -> str:
-        others = {k: v for k, v in intent_scores.items() if k != PROCEDURE}
-        best_other = max(others, key=others.__getitem__, default=None)
-        other_score = others.get(best_other, 0.0) if best_other else 0.0
-        coverage = ranked[0].query_coverage if ranked else 0.0
-        if best_other and other_score >= SURE_INTENT:
-            return best_other
-        if coverage >= SURE_PROCEDURE and coverage >= other_score:
-            return PROCEDURE
-        if best_other and other_score >= MIN_INTENT and other_score >= coverage:
-            return best_other
-        if coverage >= MIN_PROCEDURE:
-            return PROCEDURE
-        if intent_scores.get(PROCEDURE, 0.0) >= MIN_INTENT:
-            return PROCEDURE
-        return OUT_OF_SCOPE
+    def _negated(self, intent: str, words: list[str]) -> str:
+        for original, opposite, negators in self.knowledge.rules.negations:
+            if intent == original and negators.intersection(words):
+                return opposite
+        return intent
+
+    def _decide(self, intent_scores: dict[str, float], model: dict[str, float],
+                ranked: list[RankedProcedure]) -> str:
+        """Each intent's nearest example (for the procedure intent, the evidence of the best
+        record), plus the intent model's probability, weighed together."""
+        combined = {intent: score + MODEL_WEIGHT * model.get(intent, 0.0)
+                    for intent, score in intent_scores.items() if intent != PROCEDURE}
+        evidence = max(procedure_evidence(ranked[0]) if ranked else 0.0,
+                       intent_scores.get(PROCEDURE, 0.0))
+        combined[PROCEDURE] = evidence + MODEL_WEIGHT * model.get(PROCEDURE, 0.0)
+        best = max(combined, key=combined.__getitem__)
+        if combined[best] < MIN_COMBINED:
+            return OUT_OF_SCOPE
+        return best
 
     def _handkept_matches(self, words: list[str]) -> dict:
         """The FAQ entry, guide and contacts closest to the message, if close enough."""
@@ -132,7 +145,7 @@ class Understander:
         Level variants of one procedure (the commune's, the province's, the ministry's) are
         one reading, not a choice: the ranking already put the likeliest first.
         """
-        if not ranked or ranked[0].query_coverage < MIN_PROCEDURE:
+        if not ranked or procedure_evidence(ranked[0]) < MIN_PROCEDURE:
             return None, tuple(_distinct_families(ranked)[:MAX_CHOICES])
         readings = _distinct_families(ranked)
         top = readings[0]
@@ -141,6 +154,15 @@ class Understander:
         if close:
             return None, (top, *close)
         return top, tuple(readings[1:3])
+
+
+def procedure_evidence(best: RankedProcedure) -> float:
+    """How surely the message is about the best record, 0..1: how much of the record's rarer
+    words it says, in absolute terms (a long, situational question is not less about a
+    procedure), discounted when it says little of the name ("góp ý" is not "Góp ý kiến đối
+    với các quy chế quản lý...")."""
+    said = min(1.0, best.matched_weight / STRONG_MATCH)
+    return said * (0.45 + 0.55 * best.name_coverage)
 
 
 def _closest(matches: dict) -> str | None:
