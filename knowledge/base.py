@@ -58,7 +58,7 @@ class Knowledge:
     @classmethod
     def build(cls, records: list[dict], handkept: HandKept) -> Knowledge:
         rules = RankingRules.load()
-        index = ProcedureIndex(records, rules)
+        index = ProcedureIndex(records, rules, _abbreviations_in_names(handkept))
         aliases = AliasTable((term, alias.means) for alias in handkept.aliases
                              for term in alias.terms)
         shorthand = {item.short: item.means for item in handkept.abbreviations}
@@ -86,11 +86,18 @@ class Knowledge:
                 for guide in handkept.guides for text in (guide.title["vi"], *guide.keywords)),
             contact_examples=ExampleIndex(
                 (contact.id, text, words(text))
-                for contact in handkept.contacts for text in (contact.name["vi"], *contact.keywords)),
+                for contact in handkept.contacts
+                for text in (contact.name["vi"], *contact.keywords)),
             intent_model=IntentModel({}),
         )
         knowledge.intent_model = _train_intent_model(knowledge, records)
         return knowledge
+
+
+def _abbreviations_in_names(handkept: HandKept) -> dict[str, str]:
+    """One-word aliases that official names also use ("BHYT", "TNHH"): indexed both ways."""
+    return {term: alias.means for alias in handkept.aliases for term in alias.terms
+            if len(folded_words(term)) == 1 and len(folded_words(alias.means)) > 1}
 
 
 def _train_intent_model(knowledge: Knowledge, records: list[dict]) -> IntentModel:

@@ -60,7 +60,8 @@ def mark_key(token: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     """True when the text carries any Vietnamese mark (tone, vowel mark or đ)."""
-    return fold(text) != text.lower()
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "đ" in decomposed or any(unicodedata.combining(ch) for ch in decomposed)
 
 
 def collapse_stretched(token: str) -> str:

@@ -191,10 +191,8 @@ def form_start(text: str) -> tuple[int | None, bool]:
     junctions (after ";", ")", ":", a sentence-ending "." or a legal document
     number) rarely occur inside file names, so the last one wins.  Without a
     strong junction the first "weak" one (lower-case -> upper-case, digit ->
-    letter, "." -> letter) is used.  The choice is doubtful when a later
-    lower-case -> upper-case junction could instead be where the name ends:
-    that is, when the text up to it reads like Vietnamese words rather than a
-    de-accented file name such as "MauBankhaichung".
+    letter, "." -> letter) is used.  The choice is doubtful when another
+    junction could instead be where the name ends (see ``rival_junction``).
     """
     strong, weak, doubtful = junctions(text)
     if strong:
@@ -203,20 +201,23 @@ def form_start(text: str) -> tuple[int | None, bool]:
         # may be the real start (names themselves hardly ever have one).
         camel_before = any(index < start and is_camel(text, index) for index in weak)
         certain = start not in doubtful and not camel_before
-        return start, certain and not rival_junction(text, start, weak)
+        camels = [index for index in weak if is_camel(text, index)]
+        return start, certain and not rival_junction(text, start, camels)
     if weak:
         start = weak[0]
         return start, not rival_junction(text, start, weak)
     return None, False
 
 
-def rival_junction(text: str, start: int, weak: list[int]) -> bool:
-    """True if a later camel-case junction could also start the file name."""
-    for index in weak:
-        if index <= start or not is_camel(text, index):
-            continue
+def rival_junction(text: str, start: int, others: list[int]) -> bool:
+    """True if a later junction could also be where the file name starts.
+
+    It could when the text between reads like Vietnamese words (spaces and
+    accents), not like one de-accented file name ("MauBankhaichung").
+    """
+    for index in others:
         stretch = text[start:index]
-        if " " in stretch and not stretch.isascii():
+        if index > start and " " in stretch and not stretch.isascii():
             return True
     return False
 

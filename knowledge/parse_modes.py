@@ -140,7 +140,8 @@ def split_time_and_fee(cells: str) -> tuple[str | None, str | None, str, bool]:
 
     Time text is None for "no info".  A bare time number glued to a fee amount
     ("120,000 VNĐ": 1 + 20,000?) is split only when exactly one split gives a
-    well-formed amount; otherwise both come back as the unsplit text.
+    well-formed amount; otherwise the time is None and the fee text is the
+    unsplit text.  Either way the split counts as guessed.
     """
     if cells.startswith(NO_INFO):
         time_token, rest = None, cells[len(NO_INFO) :]

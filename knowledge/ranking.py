@@ -37,7 +37,6 @@ FIELD_WEIGHT = 0.25
 MISMARKED_SHARE = 0.4
 NAME_COVERAGE_WEIGHT = 0.35
 RUN_WEIGHT = 0.25
-PRIOR_WEIGHT = 0.12
 # Qualifiers count at the start of a name, where it says what it does; later ones belong to
 # the cases it lists ("..., gia hạn sử dụng đất khi hết thời hạn").
 QUALIFIER_WORDS = 8
@@ -78,6 +77,8 @@ class RankingRules:
     level_marker_penalty: Mapping[str, float]
     special_cases: tuple[SpecialCase, ...]
     qualifiers: tuple[Phrase, ...]
+    # Each qualifier as typed with diacritics: "đổi" must not be found in "đối với".
+    qualifier_marks: Mapping[Phrase, Phrase]
     qualifier_penalty: float
     audience_preference: Mapping[str, float]
     # Intent pairs such as subscribe/unsubscribe: a message matching the first that also says
@@ -103,6 +104,8 @@ class RankingRules:
                             float(case["penalty"]), float(case["boost"]))
                 for case in data["special_cases"]),
             qualifiers=phrases(data["qualifiers"]),
+            qualifier_marks={tuple(folded_words(q)): tuple(mark_key(w) for w in q.split())
+                             for q in data["qualifiers"]},
             qualifier_penalty=float(data["qualifier_penalty"]),
             audience_preference=dict(data["audience"]),
             negations=tuple((n["intent"], n["becomes"],
@@ -175,8 +178,13 @@ def longest_common_run(query: Sequence[str], name: Sequence[str]) -> int:
 
 
 class ProcedureIndex:
-    def __init__(self, records: Iterable[Mapping], rules: RankingRules) -> None:
+    def __init__(self, records: Iterable[Mapping], rules: RankingRules,
+                 expansions: Mapping[str, str] | None = None) -> None:
+        """`expansions` maps an abbreviation used in names ("bhyt") to its words ("bảo hiểm y
+        tế"), which are indexed beside it so that either form finds the name."""
         self.rules = rules
+        self._expansions = {fold(short): _TOKEN_RE.findall(words)
+                            for short, words in (expansions or {}).items()}
         self._trigger_marks = rules.trigger_marks
         self._stopwords = frozenset(w for s in rules.stopwords for w in folded_words(s))
         self._docs: list[_Doc] = []
@@ -203,8 +211,9 @@ class ProcedureIndex:
 
     def _add(self, record: Mapping) -> None:
         name = record["name"]
-        raw_words = _TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name))
+        raw_words = self._expand(_TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name)))
         words = tuple(fold(word) for word in raw_words)
+        marked_start = [mark_key(word) for word in raw_words[:QUALIFIER_WORDS]]
         content = self._content_weights(name) or {w: 1.0 for w in words if w not in self._stopwords}
         doc_id = len(self._docs)
         # A word said twice in a name ("đăng ký ... đăng ký") is no more about it: tf is 0 or 1.
@@ -227,8 +236,15 @@ class ProcedureIndex:
             special_cases=frozenset(case.name for case in self.rules.special_cases
                                     if any(contains_phrase(words, m) for m in case.markers)),
             qualifiers={q: n for q in self.rules.qualifiers
-                        if (n := count_phrase(words[:QUALIFIER_WORDS], q))},
+                        if (n := count_phrase(marked_start, self.rules.qualifier_marks[q]))},
         ))
+
+    def _expand(self, raw_words: list[str]) -> list[str]:
+        expanded: list[str] = []
+        for word in raw_words:
+            expanded.append(word)
+            expanded.extend(self._expansions.get(fold(word), ()))
+        return expanded
 
     def _content_weights(self, name: str) -> dict[str, float]:
         primary, _, secondary = _split_secondary(name)
@@ -287,7 +303,7 @@ class ProcedureIndex:
             name_coverage = self._name_coverage(doc, query_words)
             score += NAME_COVERAGE_WEIGHT * name_coverage
             score -= self._missing_qualifiers(doc, query)
-            score += PRIOR_WEIGHT * doc.prior + self._special_case_shift(doc, applicable)
+            score += doc.prior + self._special_case_shift(doc, applicable)
             coverage = min(matched[doc_id] / query_weight, 1.0)
             ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, name_coverage,
                                           matched[doc_id], doc.family))
@@ -331,9 +347,12 @@ class ProcedureIndex:
     def _missing_qualifiers(self, doc: _Doc, query: Query) -> float:
         """Penalty for each "đổi", "lại"... in the name that the question did not say as often
         ("lái" and "lại" fold alike, so counts are compared, not mere presence)."""
-        missing = sum(1 for phrase, count in doc.qualifiers.items()
-                      if max(count_phrase(query.rewritten, phrase),
-                             count_phrase(query.original, phrase)) < count)
+        def said(phrase: Phrase) -> int:
+            typed = (count_phrase(query.marked, self.rules.qualifier_marks[phrase])
+                     if query.marked else count_phrase(query.original, phrase))
+            return max(typed, count_phrase(query.rewritten, phrase))
+
+        missing = sum(1 for phrase, count in doc.qualifiers.items() if said(phrase) < count)
         return self.rules.qualifier_penalty * missing
 
     def _applicable_special_cases(self, query: Query) -> frozenset[str]:
@@ -351,7 +370,8 @@ class ProcedureIndex:
         "Hàn"); with diacritics it is compared with them."""
         if query.marked:
             marked = self._trigger_marks[trigger]
-            return contains_phrase(query.marked, marked) or contains_phrase(query.rewritten, trigger)
+            return (contains_phrase(query.marked, marked)
+                    or contains_phrase(query.rewritten, trigger))
         if len(trigger) == 1 and trigger[0] in self.word_frequencies:
             return False
         return contains_phrase(query.original, trigger) or contains_phrase(query.rewritten, trigger)

@@ -62,9 +62,8 @@ def test_every_fact_has_a_source(kb: HandKept) -> None:
 
 
 def test_text_formats_placeholders(kb: HandKept) -> None:
-    assert kb.text("contact_hotline_line", name="Bưu điện", phone="1900 54 54 81") == (
-        "☎ Bưu điện: 1900 54 54 81"
-    )
+    assert kb.text("duration.working_days", amount="7") == "7 ngày làm việc"
+    assert kb.text("duration.working_days", "en", amount="7") == "7 working days"
     assert "3" in kb.text("ask_which", count=3)
     assert kb.text("ask_which", "en", count=2).startswith("2 procedures")
 
