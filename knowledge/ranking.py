@@ -80,6 +80,9 @@ class RankingRules:
     # Each qualifier as typed with diacritics: "đổi" must not be found in "đối với".
     qualifier_marks: Mapping[Phrase, Phrase]
     qualifier_penalty: float
+    # Qualifiers a question says that a name must have: "đổi cccd" is not "cấp thẻ căn cước".
+    asked_qualifiers: tuple[Phrase, ...]
+    asked_qualifier_penalty: float
     audience_preference: Mapping[str, float]
     # Intent pairs such as subscribe/unsubscribe: a message matching the first that also says
     # one of the words turns to the second ("hủy đăng ký nhận tin").
@@ -107,6 +110,8 @@ class RankingRules:
             qualifier_marks={tuple(folded_words(q)): tuple(mark_key(w) for w in q.split())
                              for q in data["qualifiers"]},
             qualifier_penalty=float(data["qualifier_penalty"]),
+            asked_qualifiers=phrases(data["asked_qualifiers"]),
+            asked_qualifier_penalty=float(data["asked_qualifier_penalty"]),
             audience_preference=dict(data["audience"]),
             negations=tuple((n["intent"], n["becomes"],
                              frozenset(w for word in n["words"] for w in folded_words(word)))
@@ -228,7 +233,7 @@ class ProcedureIndex:
             code=record["code"], name=name,
             family=" ".join(folded_words(self._strip_level_markers(name))),
             words=words,
-            head_length=len(folded_words(_PARENTHESES_RE.sub(" ", name))),
+            head_length=len(folded_words(_split_secondary(_PARENTHESES_RE.sub(" ", name))[0])),
             marked=frozenset(mark_key(word) for word in raw_words),
             content_words=content,
             field_words=field_words,
@@ -353,7 +358,11 @@ class ProcedureIndex:
             return max(typed, count_phrase(query.rewritten, phrase))
 
         missing = sum(1 for phrase, count in doc.qualifiers.items() if said(phrase) < count)
-        return self.rules.qualifier_penalty * missing
+        unanswered = sum(1 for phrase in self.rules.asked_qualifiers
+                         if said(phrase) and phrase not in doc.qualifiers
+                         and not contains_phrase(doc.words, phrase))
+        return (self.rules.qualifier_penalty * missing
+                + self.rules.asked_qualifier_penalty * unanswered)
 
     def _applicable_special_cases(self, query: Query) -> frozenset[str]:
         """Special cases the question speaks of: by a trigger phrase, or by the citizen using
