@@ -29,20 +29,23 @@ class AspectMatch:
 
 class AspectDetector:
     def __init__(self, cues: Mapping[str, Sequence[str]]) -> None:
-        self._cues = sorted(
-            ((tuple(folded_words(cue)), aspect) for aspect, phrases in cues.items()
-             for cue in phrases if folded_words(cue)),
-            key=lambda item: -len(item[0]))
+        # Cues by their first word, longest first, so that a message is read in one pass.
+        self._by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for aspect, phrases in cues.items():
+            for cue in phrases:
+                words = tuple(folded_words(cue))
+                if words:
+                    self._by_first_word.setdefault(words[0], []).append((words, aspect))
+        for candidates in self._by_first_word.values():
+            candidates.sort(key=lambda item: -len(item[0]))
 
     def detect(self, words: Sequence[str]) -> AspectMatch | None:
         """The longest cue found in the words (the earliest among equally long ones)."""
         best: AspectMatch | None = None
-        for cue, aspect in self._cues:
-            if best is not None and len(cue) < best.end - best.start:
-                break
-            for start in range(len(words) - len(cue) + 1):
+        for start, word in enumerate(words):
+            for cue, aspect in self._by_first_word.get(word, ()):
                 if tuple(words[start:start + len(cue)]) == cue:
-                    if best is None or start < best.start:
+                    if best is None or len(cue) > best.end - best.start:
                         best = AspectMatch(aspect, start, start + len(cue))
                     break
         return best

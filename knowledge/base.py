@@ -33,6 +33,12 @@ class Knowledge:
     contact_examples: ExampleIndex
     intent_model: IntentModel
 
+    def name_words(self, name: str) -> list[str]:
+        """content_words for official wording, which needs no repair and has no aspect cue."""
+        stopwords = self.query_builder.stopwords
+        return self.aliases.expand([w for w in folded_words(name)
+                                    if not stopwords.is_stopword(w, None)])
+
     def content_words(self, text: str) -> list[str]:
         """The words of a message that can tell its intent: no stopwords, no aspect cue, and
         everyday phrases joined by their official meanings."""
@@ -106,7 +112,7 @@ def _train_intent_model(knowledge: Knowledge, records: list[dict]) -> IntentMode
     training = {name: [knowledge.content_words(example) for example in spec.examples]
                 for name, spec in knowledge.handkept.intents.items()}
     training.setdefault("procedure", [])
-    training["procedure"] += [knowledge.content_words(record["name"]) for record in records]
+    training["procedure"] += [knowledge.name_words(record["name"]) for record in records]
     training["procedure"] += [knowledge.content_words(term)
                               for alias in knowledge.handkept.aliases for term in alias.terms]
     return IntentModel(training)

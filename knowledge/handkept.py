@@ -24,6 +24,7 @@ from knowledge.schema_check import (
     FAQ_FILE,
     GUIDES_FILE,
     INTENTS_FILE,
+    SAFE_LOADER,
     TEXTS_FILE,
     Problem,
     check_knowledge,
@@ -217,7 +218,7 @@ def load_handkept(root: Path = KNOWLEDGE_DIR) -> HandKept:
 
 def _read(root: Path, relative: str) -> dict:
     with (root / relative).open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=SAFE_LOADER)
 
 
 def _text(value: object) -> str:

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Combining tone marks and the Telex letter that types each of them.
 TONE_LETTERS = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
@@ -38,6 +39,8 @@ _VOWELS = set("aăâeêioôơuưy")
 _FINAL_Y_RE = re.compile(r"\b(ch|gh|kh|ng|nh|ph|qu|th|tr|[bcdghklmnprstvx])y(?=[sfrxj]?\b)")
 
 
+# Words repeat a great deal across names and messages: both forms are cached.
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ASCII form: diacritics removed, đ -> d, 'ky' -> 'ki'."""
     decomposed = unicodedata.normalize("NFD", text.lower())
@@ -45,6 +48,7 @@ def fold(text: str) -> str:
     return _FINAL_Y_RE.sub(r"\1i", stripped.replace("đ", "d"))
 
 
+@lru_cache(maxsize=200_000)
 def mark_key(token: str) -> str:
     """The token with vowel marks kept and its tone as a trailing Telex letter."""
     decomposed = unicodedata.normalize("NFD", token.lower())

@@ -26,6 +26,7 @@ import yaml
 
 from knowledge.normalize import fold, folded_words, mark_key
 from knowledge.query import Query
+from knowledge.schema_check import SAFE_LOADER
 
 RANKING_RULES_PATH = Path(__file__).parent / "yaml" / "ranking.yaml"
 
@@ -90,7 +91,7 @@ class RankingRules:
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
         def phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
             return tuple(tuple(folded_words(item)) for item in items)
@@ -149,6 +150,8 @@ class _Doc:
     prior: float
     special_cases: frozenset[str]
     qualifiers: Mapping[Phrase, int]
+    # Every qualifier anywhere in the name, folded.
+    all_qualifiers: frozenset[Phrase]
 
 
 def _split_secondary(name: str) -> tuple[str, str, str]:
@@ -160,8 +163,15 @@ def _split_secondary(name: str) -> tuple[str, str, str]:
 
 
 def count_phrase(words: Sequence[str], phrase: Phrase) -> int:
+    """How many times the phrase stands in the words (on the start-up path: kept cheap)."""
+    if not phrase:
+        return 0
+    first = phrase[0]
+    if len(phrase) == 1:
+        return words.count(first)
     size = len(phrase)
-    return sum(1 for i in range(len(words) - size + 1) if tuple(words[i:i + size]) == phrase)
+    return sum(1 for i, word in enumerate(words)
+               if word == first and tuple(words[i:i + size]) == phrase)
 
 
 def contains_phrase(words: Sequence[str], phrase: Phrase) -> bool:
@@ -170,14 +180,15 @@ def contains_phrase(words: Sequence[str], phrase: Phrase) -> bool:
 
 def longest_common_run(query: Sequence[str], name: Sequence[str]) -> int:
     """Length of the longest run of consecutive query words found consecutively in the name."""
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(name):
+        positions.setdefault(word, []).append(j)
     best = 0
-    previous = [0] * (len(name) + 1)
+    previous: dict[int, int] = {}
     for word in query:
-        current = [0] * (len(name) + 1)
-        for j, other in enumerate(name, 1):
-            if word == other:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
+        current = {j: previous.get(j - 1, 0) + 1 for j in positions.get(word, ())}
+        if current:
+            best = max(best, max(current.values()))
         previous = current
     return best
 
@@ -242,6 +253,8 @@ class ProcedureIndex:
                                     if any(contains_phrase(words, m) for m in case.markers)),
             qualifiers={q: n for q in self.rules.qualifiers
                         if (n := count_phrase(marked_start, self.rules.qualifier_marks[q]))},
+            all_qualifiers=frozenset(q for q in self.rules.asked_qualifiers
+                                     if contains_phrase(words, q)),
         ))
 
     def _expand(self, raw_words: list[str]) -> list[str]:
@@ -297,6 +310,7 @@ class ProcedureIndex:
         applicable = self._applicable_special_cases(query)
         query_words = set(query.words)
         content_sequence = [t.word for t in query.terms]
+        qualifiers_said = self._qualifiers_said(query)
         candidates = sorted(scores, key=scores.__getitem__, reverse=True)[:RESCORED]
         ranked = []
         for doc_id in candidates:
@@ -307,7 +321,7 @@ class ProcedureIndex:
                 score += RUN_WEIGHT * (run - 1) / max(len(content_sequence) - 1, 1)
             name_coverage = self._name_coverage(doc, query_words)
             score += NAME_COVERAGE_WEIGHT * name_coverage
-            score -= self._missing_qualifiers(doc, query)
+            score -= self._missing_qualifiers(doc, qualifiers_said)
             score += doc.prior + self._special_case_shift(doc, applicable)
             coverage = min(matched[doc_id] / query_weight, 1.0)
             ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, name_coverage,
@@ -349,18 +363,22 @@ class ProcedureIndex:
                    if word in query_words)
         return said / total
 
-    def _missing_qualifiers(self, doc: _Doc, query: Query) -> float:
-        """Penalty for each "đổi", "lại"... in the name that the question did not say as often
-        ("lái" and "lại" fold alike, so counts are compared, not mere presence)."""
+    def _qualifiers_said(self, query: Query) -> dict[Phrase, int]:
+        """How many times the question says each qualifier, with diacritics if it has them."""
         def said(phrase: Phrase) -> int:
             typed = (count_phrase(query.marked, self.rules.qualifier_marks[phrase])
                      if query.marked else count_phrase(query.original, phrase))
             return max(typed, count_phrase(query.rewritten, phrase))
 
-        missing = sum(1 for phrase, count in doc.qualifiers.items() if said(phrase) < count)
+        return {phrase: said(phrase) for phrase in self.rules.qualifiers}
+
+    def _missing_qualifiers(self, doc: _Doc, said: Mapping[Phrase, int]) -> float:
+        """Penalty for each "đổi", "lại"... in the name that the question did not say as often
+        ("lái" and "lại" fold alike, so counts are compared, not mere presence), and for each
+        asked-for qualifier the name lacks."""
+        missing = sum(1 for phrase, count in doc.qualifiers.items() if said[phrase] < count)
         unanswered = sum(1 for phrase in self.rules.asked_qualifiers
-                         if said(phrase) and phrase not in doc.qualifiers
-                         and not contains_phrase(doc.words, phrase))
+                         if said.get(phrase) and phrase not in doc.all_qualifiers)
         return (self.rules.qualifier_penalty * missing
                 + self.rules.asked_qualifier_penalty * unanswered)
 

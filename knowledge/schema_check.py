@@ -24,6 +24,9 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+# libyaml's safe loader when PyYAML has it (several times faster), else the pure one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Where each hand-kept file lives, relative to the knowledge root.
 CONTACTS_FILE = "yaml/contacts.yaml"
 GUIDES_FILE = "yaml/online_guides.yaml"
@@ -163,7 +166,7 @@ def _compose(path: Path, out: _File) -> Node | None:
         out.add(None, "", f"cannot be read: {error}")
         return None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0

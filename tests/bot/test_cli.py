@@ -1,0 +1,221 @@
+"""The command line (`python -m bot ...`), driven through click's CliRunner.
+
+Commands that need the knowledge get the session's already-loaded copy, so that each
+invocation does not load and index it again; `kb check` reads a copy of the YAML files under
+tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.evaluation import MEASURES
+from knowledge.base import Knowledge
+from knowledge.handkept import KNOWLEDGE_DIR
+from knowledge.schema_check import FAQ_FILE, HANDKEPT_FILES
+
+JSON_KEYS = {"intent", "procedure", "aspect", "alternatives", "text"}
+TEMPORARY_RESIDENCE = "1.004194"
+
+
+@pytest.fixture(autouse=True)
+def loaded_once(monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge) -> None:
+    """`Knowledge.load()` inside the CLI returns the session's knowledge."""
+    monkeypatch.setattr(Knowledge, "load", classmethod(lambda cls, *args, **kwargs: knowledge))
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def assert_procedure_shape(value: object) -> None:
+    assert isinstance(value, dict)
+    assert set(value) == {"code", "name"}
+    assert all(isinstance(v, str) and v for v in value.values())
+
+
+# --- ask ------------------------------------------------------------------------------------
+
+def test_ask_prints_the_reply_text(t) -> None:
+    result = run("ask", "xin chào")
+    assert result.exit_code == 0, result.output
+    assert t("smalltalk_hello") in result.stdout
+
+
+def test_ask_prints_the_procedure_answer_with_buttons(t) -> None:
+    result = run("ask", "đăng ký tạm trú hết bao nhiêu tiền")
+    assert result.exit_code == 0, result.output
+    assert f"Mã thủ tục: {TEMPORARY_RESIDENCE}" in result.stdout
+    assert f"[1] {t('aspect.documents')}" in result.stdout
+
+
+def test_ask_json_prints_one_object_with_the_interface_keys() -> None:
+    result = run("ask", "--json", "đăng ký tạm trú hết bao nhiêu tiền")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert JSON_KEYS <= set(data)
+    assert data["intent"] == "procedure"
+    assert data["procedure"] == {"code": TEMPORARY_RESIDENCE, "name": "Đăng ký tạm trú"}
+    assert data["aspect"] == "fee"
+    assert isinstance(data["alternatives"], list)
+    for alternative in data["alternatives"]:
+        assert_procedure_shape(alternative)
+    assert "Đăng ký tạm trú" in data["text"]
+
+
+def test_ask_json_gives_null_procedure_outside_procedures(t) -> None:
+    data = json.loads(run("ask", "--json", "xin chào").stdout)
+    assert data["intent"] == "smalltalk"
+    assert data["procedure"] is None
+    assert data["aspect"] is None
+    assert data["alternatives"] == []
+    assert data["text"] == t("smalltalk_hello")
+
+
+def test_ask_json_lists_the_choices_of_an_ambiguous_question() -> None:
+    data = json.loads(run("ask", "--json", "giấy phép").stdout)
+    assert data["procedure"] is None
+    assert len(data["alternatives"]) >= 2
+    for alternative in data["alternatives"]:
+        assert_procedure_shape(alternative)
+
+
+def test_ask_jsonl_prints_one_json_line_per_input_line() -> None:
+    result = run("ask", "--jsonl", input="xin chào\ndang ky tam tru can giay gi\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert JSON_KEYS <= set(first) and JSON_KEYS <= set(second)
+    assert first["intent"] == "smalltalk"
+    assert second["procedure"]["code"] == TEMPORARY_RESIDENCE
+    assert second["aspect"] == "documents"
+
+
+def test_ask_jsonl_skips_blank_lines() -> None:
+    result = run("ask", "--jsonl", input="\nxin chào\n   \n")
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_ask_without_a_question_is_a_usage_error() -> None:
+    result = run("ask")
+    assert result.exit_code == 2
+    assert "QUESTION" in result.output
+
+
+# --- eval -----------------------------------------------------------------------------------
+
+QUESTIONS = """\
+- {q: "đăng ký tạm trú cần giấy gì", intent: procedure, codes: ["1.004194"], aspect: documents}
+- {q: "xin chào", intent: smalltalk}
+- {q: "kết quả bóng đá tối qua", intent: out_of_scope}
+"""
+
+
+def test_eval_prints_the_table_of_measures(tmp_path: Path) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(QUESTIONS, encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code == 0, result.output
+    assert "3 questions" in result.stdout
+    assert "as written" in result.stdout
+    assert "diacritics removed" in result.stdout
+    rows = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
+    assert set(MEASURES) <= rows
+    assert set(MEASURES) == {"intent", "top1", "top3", "aspect", "oos_precision", "oos_recall"}
+
+
+def test_eval_json_gives_hits_and_trials(tmp_path: Path) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(QUESTIONS, encoding="utf-8")
+    data = json.loads(run("eval", "--json", str(path)).stdout)
+    assert data["as written"]["intent"]["trials"] == 3
+    assert data["diacritics removed"]["top1"]["trials"] == 1
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("questions:\n  - {q: x, intent: smalltalk}\n", "expected a list of questions"),
+    ("- {q: xin chào, intent: smalltalk}\n- {q: no intent here}\n", "item 2 needs"),
+    ("- just a string\n", "item 1 needs"),
+])
+def test_eval_on_a_malformed_file_names_the_file_and_fails(tmp_path: Path, content: str,
+                                                           message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), "a clear message, not a traceback"
+    assert message in result.stderr
+    assert "bad.yaml" in result.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="bot/evaluation.py load_questions lets yaml.YAMLError "
+                   "through: a YAML syntax error ends in a traceback, not a message")
+def test_eval_on_a_file_with_a_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text('- {q: "đăng ký tạm trú", intent: [procedure\n', encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), "a clear message, not a traceback"
+    assert "bad.yaml" in result.stderr
+
+
+def test_eval_on_a_missing_file_fails(tmp_path: Path) -> None:
+    result = run("eval", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 2
+    assert "missing.yaml" in result.output
+
+
+# --- kb check -------------------------------------------------------------------------------
+
+def knowledge_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    for relative in HANDKEPT_FILES:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(KNOWLEDGE_DIR / relative, root / relative)
+    return root
+
+
+def test_kb_check_accepts_an_intact_copy(tmp_path: Path) -> None:
+    result = run("kb", "check", "--root", str(knowledge_copy(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "knowledge OK" in result.stdout
+
+
+def test_kb_check_reports_file_and_line_of_broken_yaml(tmp_path: Path) -> None:
+    root = knowledge_copy(tmp_path)
+    path = root / FAQ_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("  - id:"))
+    lines[number - 1] = "  - id: broken: mapping"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = run("kb", "check", "--root", str(root))
+    assert result.exit_code != 0
+    assert f"faq.yaml:{number}:" in result.stderr
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+def test_chat_answers_then_quits_on_q(t) -> None:
+    result = run("chat", input="xin chào\nq\n")
+    assert result.exit_code == 0, result.output
+    assert t("smalltalk_hello") in result.stdout
+
+
+def test_chat_ends_quietly_at_end_of_input() -> None:
+    result = run("chat", input="xin chào\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_chat_presses_a_button_by_its_number(t) -> None:
+    result = run("chat", input="đăng ký tạm trú hết bao nhiêu tiền\n1\nq\n")
+    assert result.exit_code == 0, result.output
+    # Button 1 of a fee answer is the documents aspect.
+    assert t("heading.documents") in result.stdout
