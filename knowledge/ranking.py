@@ -38,8 +38,9 @@ FIELD_WEIGHT = 0.25
 MISMARKED_SHARE = 0.4
 NAME_COVERAGE_WEIGHT = 0.35
 RUN_WEIGHT = 0.25
-# Qualifiers count at the start of a name, where it says what it does; later ones belong to
-# the cases it lists ("..., gia hạn sử dụng đất khi hết thời hạn").
+# Qualifiers count in a name's first clause, where it says what it does; later ones belong to
+# the other actions or cases it lists ("Đăng ký, đăng ký lại, điều chỉnh đóng BHXH", "...,
+# gia hạn sử dụng đất khi hết thời hạn").
 QUALIFIER_WORDS = 8
 # Only the best candidates by word score get the finer (slower) checks.
 RESCORED = 150
@@ -229,7 +230,8 @@ class ProcedureIndex:
         name = record["name"]
         raw_words = self._expand(_TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name)))
         words = tuple(fold(word) for word in raw_words)
-        marked_start = [mark_key(word) for word in raw_words[:QUALIFIER_WORDS]]
+        first_clause = _TOKEN_RE.findall(re.split(r"[,;(]", name, maxsplit=1)[0])
+        marked_start = [mark_key(word) for word in first_clause[:QUALIFIER_WORDS]]
         content = self._content_weights(name) or {w: 1.0 for w in words if w not in self._stopwords}
         doc_id = len(self._docs)
         # A word said twice in a name ("đăng ký ... đăng ký") is no more about it: tf is 0 or 1.
