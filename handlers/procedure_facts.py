@@ -14,6 +14,7 @@ MODE_ORDER = ("online", "post", "in_person")
 MAX_DOCUMENTS = 5
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
+MAX_RAW_STEPS_CHARS = 260
 
 
 def shorten(text: str, limit: int) -> str:
@@ -21,7 +22,7 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:.-") + "…"
+    return cut.rstrip(",;:.-…") + "…"
 
 
 def format_vnd(amount: float) -> str:
@@ -68,14 +69,20 @@ def duration_text(time: Mapping | None, t: Text) -> str:
 
 
 def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -> list[str]:
-    lines: list[str] = []
-    seen: set[str] = set()
+    """One line per distinct value: "• Trực tuyến, Trực tiếp: 7 ngày làm việc". A mode listed
+    twice with different values (different cases) gets them joined with "hoặc"."""
+    by_mode: dict[str, list[str]] = {}
     for mode in _modes(record):
-        line = f"• {_mode_label(mode, t)}: {value(mode)}"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-    return lines
+        values = by_mode.setdefault(_mode_label(mode, t), [])
+        text = value(mode)
+        if text not in values:
+            values.append(text)
+    by_value: dict[str, list[str]] = {}
+    for label, values in by_mode.items():
+        joined = t("fact.either", values=f" {t('word.or')} ".join(values)) if len(values) > 1 \
+            else values[0]
+        by_value.setdefault(joined, []).append(label)
+    return [f"• {', '.join(labels)}: {text}" for text, labels in by_value.items()]
 
 
 def fee_lines(record: Mapping, t: Text) -> list[str]:
@@ -98,7 +105,7 @@ def where_lines(record: Mapping, t: Text) -> list[str]:
     place = agencies.get("submit_address") or agencies.get("executing") or \
         agencies.get("competent")
     if place:
-        lines.append(t("where.agency", agency=shorten(place, 200)))
+        lines.append(t("where.agency", agency=shorten(place, 200).rstrip(" .;,")))
     levels = record.get("levels") or []
     if levels:
         lines.append(t("where.levels", levels=", ".join(levels)))
@@ -129,7 +136,12 @@ def document_lines(record: Mapping, t: Text, limit: int = MAX_DOCUMENTS) -> list
     groups = [g for g in documents.get("groups") or [] if g.get("items")]
     lines = []
     if len(groups) > 1:
+        # Documents depend on the case: show the first case, named, and say there are others.
         lines.append(t("documents.by_case", count=len(groups)))
+        first = groups[0]
+        if first.get("case"):
+            lines.append(t("documents.case", case=shorten(first["case"], 120)))
+        items = list(first["items"])
     for item in items[:limit]:
         line = "• " + shorten(item["name"], MAX_ITEM_CHARS)
         quantity = (item.get("quantity") or {}).get("raw")
@@ -145,6 +157,10 @@ def step_lines(record: Mapping, t: Text) -> list[str]:
     steps = record.get("steps") or {}
     items = steps.get("items") or []
     if not steps.get("ok") or not items:
+        # Steps are free text: when they could not be split, the portal's own words are shown
+        # as they are (shortened), which states nothing the source does not.
+        if steps.get("raw"):
+            return [t("steps.as_written", text=shorten(steps["raw"], MAX_RAW_STEPS_CHARS))]
         return [t("fact.unknown")]
     lines = [f"{i}. {shorten(step, MAX_ITEM_CHARS)}" for i, step in enumerate(items[:MAX_STEPS], 1)]
     if len(items) > MAX_STEPS:

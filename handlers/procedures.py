@@ -85,17 +85,20 @@ def _where_and_online(record: Mapping, t: Text) -> str:
 
 
 def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
-    """Cut whole lines so that the text and the source line fit in the first message."""
-    room = limit - len(source) - 1
-    if len(text) <= room:
+    """Cut whole lines (the last one kept may be shortened) so that the text, an ellipsis line
+    and the source line fit in `limit` characters."""
+    if len(text) + 1 + len(source) <= limit:
         return f"{text}\n{source}"
+    # Each kept line costs its length plus a newline; "…\n" and the source follow.
+    budget = limit - len(source) - 2
     kept: list[str] = []
     used = 0
     for line in text.split("\n"):
-        if used + len(line) + 1 > room - 2:
-            if not kept or used + 40 > room:
-                break
-            line = facts.shorten(line, room - used - 1)
+        if used + len(line) + 1 > budget:
+            room = budget - used - 1
+            if kept and room >= 40:
+                kept.append(facts.shorten(line, room))
+            break
         kept.append(line)
         used += len(line) + 1
     return "\n".join(kept + ["…", source])
