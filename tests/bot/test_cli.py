@@ -49,14 +49,14 @@ def test_ask_prints_the_reply_text(t) -> None:
 
 
 def test_ask_prints_the_procedure_answer_with_buttons(t) -> None:
-    result = run("ask", "đăng ký tạm trú hết bao nhiêu tiền")
+    result = run("ask", "lệ phí đăng ký tạm trú là bao nhiêu")
     assert result.exit_code == 0, result.output
     assert f"Mã thủ tục: {TEMPORARY_RESIDENCE}" in result.stdout
     assert f"[1] {t('aspect.documents')}" in result.stdout
 
 
 def test_ask_json_prints_one_object_with_the_interface_keys() -> None:
-    result = run("ask", "--json", "đăng ký tạm trú hết bao nhiêu tiền")
+    result = run("ask", "--json", "lệ phí đăng ký tạm trú là bao nhiêu")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert JSON_KEYS <= set(data)
@@ -155,8 +155,9 @@ def test_eval_on_a_malformed_file_names_the_file_and_fails(tmp_path: Path, conte
     assert "bad.yaml" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bot/evaluation.py load_questions lets yaml.YAMLError "
-                   "through: a YAML syntax error ends in a traceback, not a message")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="bot/evaluation.py load_questions lets yaml.YAMLError through: "
+                   "a YAML syntax error ends in a traceback, not a message")
 def test_eval_on_a_file_with_a_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text('- {q: "đăng ký tạm trú", intent: [procedure\n', encoding="utf-8")
@@ -215,7 +216,7 @@ def test_chat_ends_quietly_at_end_of_input() -> None:
 
 
 def test_chat_presses_a_button_by_its_number(t) -> None:
-    result = run("chat", input="đăng ký tạm trú hết bao nhiêu tiền\n1\nq\n")
+    result = run("chat", input="lệ phí đăng ký tạm trú là bao nhiêu\n1\nq\n")
     assert result.exit_code == 0, result.output
     # Button 1 of a fee answer is the documents aspect.
     assert t("heading.documents") in result.stdout

