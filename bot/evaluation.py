@@ -27,17 +27,32 @@ class Question:
 
 
 def load_questions(path: Path) -> list[Question]:
-    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    """The questions of a file; a clear ValueError naming the file and item if it is wrong."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        raise ValueError(f"{where}: {reason}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: cannot be read: {error}") from error
     if not isinstance(items, list):
         raise ValueError(f"{path}: expected a list of questions")
-    questions = []
-    for number, item in enumerate(items, 1):
-        if not isinstance(item, dict) or "q" not in item or "intent" not in item:
-            raise ValueError(f"{path}: item {number} needs 'q' and 'intent'")
-        questions.append(Question(str(item["q"]), str(item["intent"]),
-                                  tuple(str(c) for c in item.get("codes") or ()),
-                                  item.get("aspect")))
-    return questions
+    return [_question(path, number, item) for number, item in enumerate(items, 1)]
+
+
+def _question(path: Path, number: int, item: object) -> Question:
+    if not isinstance(item, dict) or "q" not in item or "intent" not in item:
+        raise ValueError(f"{path}: item {number} needs 'q' and 'intent'")
+    codes = item.get("codes") or []
+    if isinstance(codes, str):
+        codes = [codes]
+    # An unquoted code is read by YAML as a number and loses its trailing zeros.
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ValueError(f"{path}: item {number}: codes must be a list of quoted codes, "
+                         f'e.g. ["1.004222"]')
+    return Question(str(item["q"]), str(item["intent"]), tuple(codes), item.get("aspect"))
 
 
 def offered_codes(understanding: Understanding) -> list[str]:

@@ -26,7 +26,8 @@ _TONE_BY_LETTER = {letter: mark for mark, letter in TONE_LETTERS.items()}
 _VOWEL_MARKS = {"\u0306", "\u0302", "\u031b"}
 
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_STRETCHED_RE = re.compile(r"(.)\1{2,}")
+# Letters only: "1000" and "1.004222" keep their digits.
+_STRETCHED_RE = re.compile(r"([^\W\d_])\1{2,}")
 _VIETNAMESE_LETTERS = set("ăâđêôơư")
 
 # Telex: letter pairs that make one marked letter, and the tone keys.

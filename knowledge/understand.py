@@ -70,14 +70,14 @@ class Understander:
 
     def understand(self, text: str) -> Understanding:
         normalized = self.knowledge.normalizer.normalize(text)
+        words = list(normalized.folded)
+        aspect = self.knowledge.aspects.detect(words)
         by_code = self._procedure_by_code(text)
         if by_code is not None:
-            return Understanding(text, PROCEDURE, by_code, OVERVIEW, ranked=(by_code,),
-                                 has_diacritics=normalized.has_diacritics)
-        words = list(normalized.folded)
+            return Understanding(text, PROCEDURE, by_code, aspect.aspect if aspect else OVERVIEW,
+                                 ranked=(by_code,), has_diacritics=normalized.has_diacritics)
         if not words:
             return Understanding(text, OUT_OF_SCOPE, has_diacritics=normalized.has_diacritics)
-        aspect = self.knowledge.aspects.detect(words)
         ranked = self._rank(normalized, aspect)
         # Examples are matched with the everyday words and their official meanings both.
         matching_words = self.knowledge.aliases.expand(words)

@@ -155,9 +155,6 @@ def test_eval_on_a_malformed_file_names_the_file_and_fails(tmp_path: Path, conte
     assert "bad.yaml" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bot/evaluation.py load_questions lets yaml.YAMLError through: "
-                   "a YAML syntax error ends in a traceback, not a message")
 def test_eval_on_a_file_with_a_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text('- {q: "đăng ký tạm trú", intent: [procedure\n', encoding="utf-8")
@@ -165,6 +162,15 @@ def test_eval_on_a_file_with_a_yaml_syntax_error_names_the_file(tmp_path: Path) 
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit), "a clear message, not a traceback"
     assert "bad.yaml" in result.stderr
+
+
+def test_eval_rejects_codes_that_are_not_quoted_strings(tmp_path: Path) -> None:
+    path = tmp_path / "numbers.yaml"
+    path.write_text('- {q: "đăng ký thường trú", intent: procedure, codes: [1.004222]}\n',
+                    encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code != 0
+    assert "quoted codes" in result.stderr
 
 
 def test_eval_on_a_missing_file_fails(tmp_path: Path) -> None:

@@ -241,3 +241,9 @@ def test_real_normalizer_does_not_expand_a_word_of_official_names(knowledge) -> 
 def test_real_normalizer_repairs_telex_and_stretched_letters(knowledge) -> None:
     assert knowledge.normalizer.normalize("ddawng kys khai sinhhhh").folded == \
         ("dang", "ki", "khai", "sinh")
+
+
+def test_numbers_keep_their_repeated_digits() -> None:
+    normalizer = Normalizer({"nop", "dong", "ma"})
+    assert normalizer.normalize("nộp 1000 đồng, mã 1.004222").folded == (
+        "nop", "1000", "dong", "ma", "1", "004222")
