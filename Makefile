@@ -34,6 +34,7 @@ import-knowledge: install
 
 eval: install
 	$(PY) -m bot eval ../shared/eval/dev-questions.yaml
+	$(PY) -m bot eval tests/knowledge/fixtures/holdout-questions.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
