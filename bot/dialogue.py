@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Reply
+from bot.messages import Incoming, Reply
 from handlers import HANDLERS, online_help, procedures
 from knowledge.base import Knowledge
 from knowledge.understand import PROCEDURE, Understander, Understanding
@@ -20,6 +20,12 @@ class Dialogue:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.understander = Understander(knowledge)
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """The replies to one message or button press from any channel."""
+        if incoming.button is not None:
+            return self.on_button(incoming.button).replies
+        return self.on_text(incoming.text or "").replies
 
     def on_text(self, text: str) -> Turn:
         understanding = self.understander.understand(text)
