@@ -44,7 +44,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure(size: int | None) -> dict:
     """Runs in the child process: load, answer, report."""
-    from bot.dialogue import Dialogue
+    from bot.dialogue import offline_dialogue
     from knowledge.base import Knowledge
     from knowledge.catalog import load_procedures
     from knowledge.handkept import load_handkept
@@ -55,13 +55,13 @@ def measure(size: int | None) -> dict:
     else:
         knowledge = Knowledge.build(grow(load_procedures(), size), load_handkept())
     load_seconds = time.perf_counter() - started
-    dialogue = Dialogue(knowledge)
+    dialogue = offline_dialogue(knowledge)
     questions = [q for q in QUESTIONS_PATH.read_text(encoding="utf-8").splitlines() if q.strip()]
     latencies = []
     for _ in range(ROUNDS):
         for question in questions:
             begun = time.perf_counter()
-            dialogue.on_text(question)
+            dialogue.ask(question)
             latencies.append((time.perf_counter() - begun) * 1000)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

@@ -6,6 +6,7 @@ Examples:
     printf 'tam tru online\\nxin so do\\n' | python -m bot ask --jsonl
     python -m bot eval ../shared/eval/dev-questions.yaml
     python -m bot chat
+    python -m bot serve --port 8080
     python -m bot kb import ../shared/data/national-procedures.jsonl.gz
     python -m bot kb check
 """
@@ -23,11 +24,11 @@ from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
 
 def _load_dialogue():
     """The dialogue over the committed knowledge, or a clear message and exit 2 if invalid."""
-    from bot.dialogue import Dialogue
+    from bot.dialogue import offline_dialogue
     from knowledge.base import Knowledge
 
     try:
-        return Dialogue(Knowledge.load())
+        return offline_dialogue(Knowledge.load())
     except KnowledgeError as error:
         raise click.ClickException(f"the knowledge files are invalid:\n{error}") from error
     except FileNotFoundError as error:
@@ -56,11 +57,11 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
         for line in sys.stdin:
             text = line.rstrip("\n")
             if text.strip():
-                click.echo(json.dumps(turn_to_dict(dialogue.on_text(text)), ensure_ascii=False))
+                click.echo(json.dumps(turn_to_dict(dialogue.ask(text)), ensure_ascii=False))
         return
     if question is None:
         raise click.UsageError("give a QUESTION, or --jsonl to read questions from stdin")
-    turn = dialogue.on_text(question)
+    turn = dialogue.ask(question)
     if as_json:
         click.echo(json.dumps(turn_to_dict(turn), ensure_ascii=False, indent=2))
         return
@@ -106,6 +107,39 @@ def chat() -> None:
     from bot.terminal_chat import run_terminal_chat
 
     run_terminal_chat(_load_dialogue())
+
+
+@main.command()
+@click.option("--host", envvar="BOT_HOST", default="127.0.0.1", show_default=True,
+              show_envvar=True, help="Address to listen on.")
+@click.option("--port", envvar="BOT_PORT", type=click.IntRange(0, 65535), default=8080,
+              show_default=True, show_envvar=True, help="Port to listen on.")
+@click.option("--db", envvar="BOT_DB", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("var/bot.db"), show_default=True, show_envvar=True,
+              help="The SQLite database.")
+def serve(host: str, port: int, db: Path) -> None:
+    """Serve the web chat at / and its JSON API at POST /api/chat.
+
+    The knowledge is loaded before the server listens, so the first citizen does not wait.
+
+    Example: python -m bot serve --port 8080 --db var/bot.db
+    """
+    import uvicorn
+
+    from bot.web import build_dialogue, create_app
+
+    try:
+        dialogue = build_dialogue(db)
+    except KnowledgeError as error:
+        click.echo(f"the knowledge files are invalid:\n{error}", err=True)
+        sys.exit(2)
+    except FileNotFoundError as error:
+        click.echo(f"{error.filename} is missing: run `python -m bot kb import PATH` first",
+                   err=True)
+        sys.exit(2)
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Web chat at http://{shown_host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(create_app(dialogue), host=host, port=port, log_level="info")
 
 
 @main.group()

@@ -1,13 +1,36 @@
-"""The dialogue core: a message or a button press in, replies out, for any channel."""
+"""The dialogue core: a message or a button press in, replies out, for any channel.
+
+Order of precedence for a message: guards (empty, too long, flood), then things that work
+anywhere (a ticket code, "xóa dữ liệu của tôi", "menu"), then the form in progress if there is
+one, then what the message means (knowledge.understand) and that intent's handler. Session
+state and everything acknowledged to the citizen live in the store, committed before the reply
+is returned.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
-from bot.messages import Incoming, Reply
-from handlers import HANDLERS, online_help, procedures
+from bot.config import Settings
+from bot.messages import Button, Incoming, Reply
+from bot.store import Store
+from handlers import HANDLERS, menu, online_help, privacy, procedures, status, subscriptions
+from handlers.context import Context
+from handlers.forms import Form
+from handlers.petition_form import PETITION
+from handlers.rating_form import RATING
 from knowledge.base import Knowledge
-from knowledge.understand import PROCEDURE, Understander, Understanding
+from knowledge.topics import Topics, load_topics
+from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander, Understanding
+
+FORMS: dict[str, Form] = {form.name: form for form in (PETITION, RATING)}
+# Requests from one user are handled one at a time; users share a fixed set of locks.
+LOCK_STRIPES = 64
 
 
 @dataclass(frozen=True)
@@ -16,32 +39,240 @@ class Turn:
     replies: list[Reply]
 
 
+class FloodGuard:
+    """At most `limit` messages per `seconds` from one user (in this process)."""
+
+    def __init__(self, limit: int, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.seconds = seconds
+        self.clock = clock
+        self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def allow(self, key: tuple[str, str]) -> bool:
+        now = self.clock()
+        seen = self._seen[key]
+        while seen and now - seen[0] > self.seconds:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(now)
+        return True
+
+
 class Dialogue:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, store: Store, settings: Settings | None = None,
+                 topics: Topics | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.knowledge = knowledge
+        self.store = store
+        self.settings = settings or Settings.from_env({})
+        self.topics = topics or load_topics(knowledge.procedures.keys())
         self.understander = Understander(knowledge)
+        self.clock = clock
+        self.flood = FloodGuard(self.settings.flood_messages, self.settings.flood_seconds)
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message or button press from any channel."""
+        return self.turn(incoming).replies
+
+    def turn(self, incoming: Incoming) -> Turn:
+        lock = self._locks[hash((incoming.channel, incoming.user)) % LOCK_STRIPES]
+        with lock:
+            return self._turn(incoming)
+
+    def _t(self, key: str, **values: object) -> str:
+        return self.knowledge.handkept.text(key, **values)
+
+    def _turn(self, incoming: Incoming) -> Turn:
+        refusal = self._refusal(incoming)
+        if refusal is not None:
+            return Turn(None, [Reply(refusal)])
+        now = self.clock()
+        self.store.touch_user(incoming.channel, incoming.user, now=now)
+        ctx = Context(incoming, self.store, self.knowledge, self.topics, self.settings,
+                      self.store.session(incoming.channel, incoming.user), now)
         if incoming.button is not None:
-            return self.on_button(incoming.button).replies
-        return self.on_text(incoming.text or "").replies
+            understanding, replies = None, self._on_button(ctx, incoming.button)
+        else:
+            understanding, replies = self._on_text(ctx, incoming.text or "")
+        self._log(ctx, understanding, replies)
+        return Turn(understanding, replies)
 
-    def on_text(self, text: str) -> Turn:
+    def _refusal(self, incoming: Incoming) -> str | None:
+        """A polite reply for a message that cannot be taken, or None."""
+        if incoming.button is None:
+            text = (incoming.text or "").strip()
+            if len(text) > self.settings.max_message_chars:
+                return self._t("input.too_long", max=self.settings.max_message_chars)
+            if not any(ch.isalnum() for ch in text):
+                return self._t("input.empty")
+        if not self.flood.allow((incoming.channel, incoming.user)):
+            return self._t("input.flood")
+        return None
+
+    def _log(self, ctx: Context, understanding: Understanding | None,
+             replies: list[Reply]) -> None:
+        incoming = ctx.incoming
+        said = incoming.text if incoming.button is None else f"[button] {incoming.button}"
+        procedure = understanding.procedure.code if understanding and understanding.procedure \
+            else None
+        self.store.log_message(ctx.channel, ctx.user, "in", said or "",
+                               intent=understanding.intent if understanding else None,
+                               procedure_code=procedure, now=ctx.now)
+        for reply in replies:
+            self.store.log_message(ctx.channel, ctx.user, "out", reply.text, now=ctx.now)
+
+    # --- messages -------------------------------------------------------------------------
+
+    def _on_text(self, ctx: Context, text: str) -> tuple[Understanding | None, list[Reply]]:
+        ticket = status.ticket_in(text)
+        if ticket:
+            return None, status.show_ticket(ctx, ticket)
+        if self.topics.asks_to_delete_data(text):
+            return None, privacy.ask(ctx)
+        command = self.topics.command(text)
+        if command == "menu":
+            self.store.clear_session(ctx.channel, ctx.user)
+            return None, menu.main_menu(ctx, greeting=text.strip().lower() in ("/start", "start"))
+        form = FORMS.get(ctx.session.flow or "")
+        if form is not None:
+            return None, form.on_text(ctx, text)
+        if command == "cancel":
+            return None, [Reply(self._t("form.nothing_to_cancel"),
+                                (Button(self._t("menu.button"), "menu"),))]
         understanding = self.understander.understand(text)
-        if understanding.intent == PROCEDURE:
-            return Turn(understanding, procedures.handle(understanding, self.knowledge))
-        return Turn(understanding, HANDLERS[understanding.intent](understanding, self.knowledge))
+        return understanding, self._for_intent(ctx, understanding)
 
-    def on_button(self, payload: str) -> Turn:
+    def _for_intent(self, ctx: Context, understanding: Understanding) -> list[Reply]:
+        intent = understanding.intent
+        if intent == PROCEDURE:
+            return self._procedure(ctx, understanding)
+        if intent == "complaint":
+            return [Reply(self._t("complaint_intro")), *PETITION.start(ctx)]
+        if intent == "feedback":
+            return [Reply(self._t("feedback_intro")), *RATING.start(ctx)]
+        if intent == "status":
+            return status.my_petitions(ctx)
+        if intent == "subscribe":
+            return subscriptions.subscribe(ctx)
+        if intent == "unsubscribe":
+            return subscriptions.unsubscribe(ctx)
+        if intent == "help":
+            return [Reply(self._t("help")), *menu.main_menu(ctx)]
+        if intent == OUT_OF_SCOPE:
+            self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
+                                         "out_of_scope", now=ctx.now)
+        return HANDLERS[intent](understanding, self.knowledge)
+
+    def _procedure(self, ctx: Context, understanding: Understanding) -> list[Reply]:
+        replies = procedures.handle(understanding, self.knowledge)
+        chosen = understanding.procedure
+        if chosen is None:
+            if not understanding.alternatives:
+                self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
+                                             "no_match", now=ctx.now)
+            return replies
+        replies.append(self._helpful_question(ctx, understanding.text, chosen.code,
+                                              understanding.aspect))
+        return replies
+
+    def _helpful_question(self, ctx: Context, question: str, code: str,
+                          aspect: str | None) -> Reply:
+        """'Was this helpful?' under an answer; the answer is stored with the question."""
+        answer_id = self.store.record_answer(ctx.channel, ctx.user, question, PROCEDURE, code,
+                                             aspect, now=ctx.now)
+        return Reply(self._t("helpful.question"),
+                     (Button(self._t("helpful.yes"), f"helpful:{answer_id}:yes"),
+                      Button(self._t("helpful.no"), f"helpful:{answer_id}:no")))
+
+    # --- buttons --------------------------------------------------------------------------
+
+    def _on_button(self, ctx: Context, payload: str) -> list[Reply]:
         """A button press; a stale or forged payload gets a polite reply, never an error."""
-        t = self.knowledge.handkept.text
-        parsed = procedures.parse_aspect_payload(payload)
-        if parsed is not None and parsed[0] in self.knowledge.procedures:
-            code, aspect = parsed
-            return Turn(None, [procedures.answer(self.knowledge.procedures[code], aspect, t)])
-        if payload.startswith("guide:"):
-            reply = online_help.guide_reply(self.knowledge, payload.removeprefix("guide:"))
-            if reply is not None:
-                return Turn(None, [reply])
-        return Turn(None, [Reply(t("button.unknown"))])
+        form = FORMS.get(ctx.session.flow or "")
+        if payload.startswith("flow:"):
+            if form is None:
+                return [Reply(self._t("button.unknown"), (Button(self._t("menu.button"), "menu"),))]
+            return form.on_button(ctx, payload)
+        head, _, rest = payload.partition(":")
+        handler = self._button_handlers().get(head)
+        replies = handler(ctx, rest) if handler else None
+        return replies or [Reply(self._t("button.unknown"))]
+
+    def _button_handlers(self) -> dict[str, Callable[[Context, str], list[Reply] | None]]:
+        return {
+            "menu": self._menu_button,
+            "topic": menu.topic_procedures,
+            "proc": self._procedure_button,
+            "guide": lambda ctx, guide_id: _listed(online_help.guide_reply(self.knowledge,
+                                                                           guide_id)),
+            "helpful": self._helpful_button,
+            "ticket": status.show_ticket,
+            "sub": subscriptions.toggle,
+            "unsub": lambda ctx, rest: subscriptions.unsubscribe(ctx) if rest == "all" else None,
+            "privacy": self._privacy_button,
+        }
+
+    def _menu_button(self, ctx: Context, item: str) -> list[Reply] | None:
+        if item == "":
+            self.store.clear_session(ctx.channel, ctx.user)
+            return menu.main_menu(ctx)
+        if item in ("petition", "rate"):
+            self.store.clear_session(ctx.channel, ctx.user)
+            form = PETITION if item == "petition" else RATING
+            return form.start(ctx)
+        return {
+            "topics": lambda: menu.topics_menu(ctx),
+            "contacts": lambda: HANDLERS["contact"](
+                self.understander.understand(self._t("menu.contacts")), self.knowledge),
+            "online": lambda: [online_help.guide_menu(self.knowledge)],
+            "mine": lambda: status.my_petitions(ctx),
+            "news": lambda: [subscriptions.topics_menu(ctx, "subscribe.choose")],
+        }.get(item, lambda: None)()
+
+    def _procedure_button(self, ctx: Context, rest: str) -> list[Reply] | None:
+        parsed = procedures.parse_aspect_payload(f"proc:{rest}")
+        if parsed is None or parsed[0] not in self.knowledge.procedures:
+            return None
+        code, aspect = parsed
+        record = self.knowledge.procedures[code]
+        question = f"{record['name']} ({aspect})"
+        return [procedures.answer(record, aspect, self._t),
+                self._helpful_question(ctx, question, code, aspect)]
+
+    def _helpful_button(self, ctx: Context, rest: str) -> list[Reply] | None:
+        answer_id, _, verdict = rest.partition(":")
+        if not answer_id.isdigit() or verdict not in ("yes", "no"):
+            return None
+        if not self.store.mark_answer(int(answer_id), ctx.channel, ctx.user, verdict == "yes"):
+            return None
+        if verdict == "yes":
+            return [Reply(self._t("helpful.thanks"))]
+        return [Reply(self._t("helpful.sorry"),
+                      (Button(self._t("menu.petition"), "menu:petition"),
+                       Button(self._t("menu.contacts"), "menu:contacts")))]
+
+    def _privacy_button(self, ctx: Context, rest: str) -> list[Reply] | None:
+        if rest == "delete":
+            return privacy.delete(ctx)
+        if rest == "keep":
+            return privacy.keep(ctx)
+        return None
+
+    # --- without a channel ----------------------------------------------------------------
+
+    def ask(self, text: str) -> Turn:
+        """The answer to a question on its own, as `python -m bot ask` prints it."""
+        return self.turn(Incoming("cli", "cli", text=text))
+
+
+def _listed(reply: Reply | None) -> list[Reply] | None:
+    return [reply] if reply is not None else None
+
+
+def offline_dialogue(knowledge: Knowledge) -> Dialogue:
+    """A dialogue over a throw-away in-memory store, without a flood limit: for the command
+    line, the terminal chat and benchmarks, where one person asks many questions."""
+    settings = replace(Settings.from_env({}), flood_messages=1_000_000_000)
+    return Dialogue(knowledge, Store(":memory:"), settings)

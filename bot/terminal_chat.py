@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.dialogue import Dialogue, Turn
+from bot.messages import Incoming
 
 
 def _show(turn: Turn) -> list[str]:
@@ -34,6 +35,7 @@ def run_terminal_chat(dialogue: Dialogue) -> None:
         if not line:
             continue
         if line.isdigit() and 1 <= int(line) <= len(payloads):
-            payloads = _show(dialogue.on_button(payloads[int(line) - 1]))
+            payloads = _show(dialogue.turn(Incoming("terminal", "local",
+                                                    button=payloads[int(line) - 1])))
         else:
-            payloads = _show(dialogue.on_text(line))
+            payloads = _show(dialogue.turn(Incoming("terminal", "local", text=line)))

@@ -1,20 +1,15 @@
-"""One module per intent; each turns an Understanding into replies, knowing no platform."""
+"""One module per intent; each turns an Understanding into replies, knowing no platform.
+
+The intents that need no state are answered through HANDLERS; petitions, ratings, status and
+subscriptions keep state in the store and are routed by bot.dialogue.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bot.messages import Reply
-from handlers import (
-    contacts,
-    feedback,
-    online_help,
-    out_of_scope,
-    petitions,
-    smalltalk,
-    status,
-    subscriptions,
-)
+from handlers import contacts, online_help, out_of_scope, smalltalk
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
 
@@ -23,11 +18,6 @@ Handler = Callable[[Understanding, Knowledge], list[Reply]]
 HANDLERS: dict[str, Handler] = {
     "contact": contacts.handle,
     "online_help": online_help.handle,
-    "complaint": petitions.handle,
-    "feedback": feedback.handle,
-    "status": status.handle,
-    "subscribe": subscriptions.subscribe,
-    "unsubscribe": subscriptions.unsubscribe,
     "smalltalk": smalltalk.handle,
     "help": smalltalk.help_reply,
     "out_of_scope": out_of_scope.handle,

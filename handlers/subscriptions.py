@@ -1,15 +1,47 @@
-"""Subscribing to and unsubscribing from administrative-reform news."""
+"""Administrative-reform news by topic: subscribe, choose topics, unsubscribe."""
 
 from __future__ import annotations
 
-from bot.messages import Reply
-from knowledge.base import Knowledge
-from knowledge.understand import Understanding
+from bot.messages import Button, Reply
+from handlers.context import Context
+
+GENERAL_TOPIC = "cchc"
 
 
-def subscribe(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
-    return [Reply(knowledge.handkept.text("subscribe_intro"))]
+def _current(ctx: Context) -> list[str]:
+    user = ctx.store.user(ctx.channel, ctx.user)
+    return list(user.topics) if user else []
 
 
-def unsubscribe(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
-    return [Reply(knowledge.handkept.text("unsubscribe_intro"))]
+def topics_menu(ctx: Context, intro_key: str = "subscribe.topics") -> Reply:
+    chosen = set(_current(ctx))
+    buttons = [Button(("✅ " if topic.id in chosen else "☐ ") + topic.label["vi"],
+                      f"sub:{topic.id}") for topic in ctx.topics.news]
+    if chosen:
+        buttons.append(Button(ctx.t("unsubscribe.all_button"), "unsub:all"))
+    return Reply(ctx.t(intro_key), tuple(buttons))
+
+
+def subscribe(ctx: Context) -> list[Reply]:
+    """Subscribes to the general reform news at once and offers the other topics."""
+    topics = _current(ctx)
+    if GENERAL_TOPIC not in topics:
+        ctx.store.set_topics(ctx.channel, ctx.user, [*topics, GENERAL_TOPIC])
+    return [Reply(ctx.t("subscribe_intro")), topics_menu(ctx)]
+
+
+def toggle(ctx: Context, topic_id: str) -> list[Reply]:
+    if ctx.topics.news_topic(topic_id) is None:
+        return [Reply(ctx.t("button.unknown"))]
+    topics = _current(ctx)
+    topics = [t for t in topics if t != topic_id] if topic_id in topics else [*topics, topic_id]
+    ctx.store.set_topics(ctx.channel, ctx.user, topics)
+    return [topics_menu(ctx)]
+
+
+def unsubscribe(ctx: Context) -> list[Reply]:
+    if not _current(ctx):
+        return [Reply(ctx.t("unsubscribe.none"))]
+    ctx.store.set_topics(ctx.channel, ctx.user, [])
+    return [Reply(ctx.t("unsubscribe_intro"),
+                  (Button(ctx.t("subscribe.again_button"), "menu:news"),))]

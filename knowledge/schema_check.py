@@ -80,7 +80,7 @@ REQUIRED_TEXT_KEYS = (
     "documents.none", "documents.by_case", "documents.case", "fact.either", "word.or",
     "steps.as_written", "documents.more", "steps.more", "conditions.none",
     "contact.intro", "contact.unconfirmed", "contact.none_confirmed", "online_help.menu",
-    "button.unknown", "complaint_intro", "feedback_intro", "status_intro", "subscribe_intro",
+    "button.unknown", "complaint_intro", "feedback_intro", "subscribe_intro",
     "unsubscribe_intro",
 )
 MAX_FAQ_ANSWER_CHARS = 500

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.dialogue import Dialogue
+from bot.dialogue import Dialogue, offline_dialogue
+from bot.messages import Incoming
 from handlers import procedure_facts as facts
 from handlers.procedures import (
     FIRST_MESSAGE_CHARS,
@@ -44,7 +45,7 @@ DURATION_RE = re.compile(r"\d+\s*(?:ngày|giờ|tháng)", re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def dialogue(knowledge: Knowledge) -> Dialogue:
-    return Dialogue(knowledge)
+    return offline_dialogue(knowledge)
 
 
 def record(knowledge: Knowledge, code: str) -> dict:
@@ -213,8 +214,9 @@ def test_choice_without_an_aspect_offers_the_overview(t) -> None:
 # --- button presses through the dialogue ----------------------------------------------------
 
 def test_button_press_answers_that_aspect(knowledge: Knowledge, t, dialogue: Dialogue) -> None:
-    turn = dialogue.on_button(aspect_payload(PERMANENT_RESIDENCE, "fee"))
-    assert turn.replies == [answer(record(knowledge, PERMANENT_RESIDENCE), "fee", t)]
+    turn = dialogue.turn(Incoming("test", "u1", button=aspect_payload(PERMANENT_RESIDENCE, "fee")))
+    assert turn.replies[0] == answer(record(knowledge, PERMANENT_RESIDENCE), "fee", t)
+    assert turn.replies[1].text == t("helpful.question")
 
 
 @pytest.mark.parametrize("payload", [
@@ -231,7 +233,7 @@ def test_button_press_answers_that_aspect(knowledge: Knowledge, t, dialogue: Dia
 ])
 def test_forged_or_stale_button_gets_a_polite_reply(t, dialogue: Dialogue,
                                                     payload: str) -> None:
-    turn = dialogue.on_button(payload)
+    turn = dialogue.turn(Incoming("test", "u1", button=payload))
     assert [reply.text for reply in turn.replies] == [t("button.unknown")]
 
 

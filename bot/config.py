@@ -1,0 +1,102 @@
+"""Settings of the running bot, read from environment variables.
+
+Example:
+    BOT_DB=/srv/bot/bot.db BOT_PORT=9000 python -m bot serve
+
+Every outside service is named by a variable, base URL included, so that tests and staging can
+point the bot at a local server (see DESIGN.md, "Interfaces that must keep working").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org"
+ZALO_API_BASE_URL = "https://openapi.zalo.me"
+ZALO_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path("var/bot.db")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    message_retention_days: int = 90
+    petition_answer_working_days: int = 10
+    max_message_chars: int = 4000
+    flood_messages: int = 20
+    flood_seconds: int = 60
+    # Secrets stay out of repr() so that logging the settings never leaks them.
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = TELEGRAM_API_BASE_URL
+    zalo_app_id: str | None = None
+    zalo_app_secret: str | None = field(default=None, repr=False)
+    zalo_oa_secret_key: str | None = field(default=None, repr=False)
+    zalo_oa_access_token: str | None = field(default=None, repr=False)
+    zalo_oa_refresh_token: str | None = field(default=None, repr=False)
+    zalo_api_base_url: str = ZALO_API_BASE_URL
+    zalo_oauth_base_url: str = ZALO_OAUTH_BASE_URL
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Settings from `environ`; an unset or blank variable keeps its default.
+
+        Raises ValueError naming the variable when a number or a URL is malformed.
+        """
+        env = _Environment(environ)
+        return cls(
+            db_path=Path(env.text("BOT_DB") or "var/bot.db"),
+            host=env.text("BOT_HOST") or "127.0.0.1",
+            port=env.integer("BOT_PORT", 8080, minimum=1, maximum=65535),
+            message_retention_days=env.integer("BOT_MESSAGE_RETENTION_DAYS", 90, minimum=1),
+            petition_answer_working_days=env.integer("BOT_PETITION_WORKING_DAYS", 10, minimum=1),
+            flood_messages=env.integer("BOT_FLOOD_MESSAGES", 20, minimum=1),
+            flood_seconds=env.integer("BOT_FLOOD_SECONDS", 60, minimum=1),
+            telegram_bot_token=env.text("TELEGRAM_BOT_TOKEN"),
+            telegram_api_base_url=env.url("TELEGRAM_API_BASE_URL", TELEGRAM_API_BASE_URL),
+            zalo_app_id=env.text("ZALO_APP_ID"),
+            zalo_app_secret=env.text("ZALO_APP_SECRET"),
+            zalo_oa_secret_key=env.text("ZALO_OA_SECRET_KEY"),
+            zalo_oa_access_token=env.text("ZALO_OA_ACCESS_TOKEN"),
+            zalo_oa_refresh_token=env.text("ZALO_OA_REFRESH_TOKEN"),
+            zalo_api_base_url=env.url("ZALO_API_BASE_URL", ZALO_API_BASE_URL),
+            zalo_oauth_base_url=env.url("ZALO_OAUTH_BASE_URL", ZALO_OAUTH_BASE_URL),
+        )
+
+
+@dataclass(frozen=True)
+class _Environment:
+    environ: Mapping[str, str]
+
+    def text(self, name: str) -> str | None:
+        # A blank value counts as unset: env files and compose files often write `NAME=`.
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def integer(
+        self, name: str, default: int, *, minimum: int, maximum: int | None = None
+    ) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else (
+                f"at least {minimum}")
+            raise ValueError(f"{name} must be {bounds}, not {value}")
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if not raw.startswith(("http://", "https://")):
+            raise ValueError(f"{name} must start with http:// or https://, not {raw!r}")
+        # Without the trailing slash callers can always write f"{base}/path".
+        return raw.rstrip("/")

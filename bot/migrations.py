@@ -1,0 +1,200 @@
+"""Versioned schema of the bot's SQLite database.
+
+Example:
+    from sqlite_utils import Database
+    from bot.migrations import migrate
+    migrate(Database("var/bot.db"))   # applies what is missing, in order; then a no-op
+
+A migration is never edited once released: a change to the schema is a new migration appended
+to MIGRATIONS with the next version number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer version of the bot than the one running."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Database], None]
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """Run the block in one transaction, committed when it ends and rolled back on error.
+
+    BEGIN IMMEDIATE takes the write lock at the start, so two workers writing at once wait
+    for each other (up to busy_timeout) instead of failing half-way when a read lock cannot be
+    upgraded. The sqlite3 connection is driven directly: sqlite-utils' own helpers differ
+    between its 3.x and 4.x releases, and some of them commit as a side effect.
+    """
+    if db.conn.in_transaction:
+        raise RuntimeError("write_transaction() cannot be nested in an open transaction")
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def _create_tables(db: Database) -> None:
+    statements = [
+        """CREATE TABLE users (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'vi',
+            topics TEXT NOT NULL DEFAULT '[]',
+            consent_at TEXT,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            unreachable INTEGER NOT NULL DEFAULT 0 CHECK (unreachable IN (0, 1)),
+            PRIMARY KEY (channel, user_id)
+        )""",
+        """CREATE TABLE sessions (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            flow TEXT,
+            step TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, user_id)
+        )""",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            text TEXT NOT NULL,
+            intent TEXT,
+            procedure_code TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_messages_created_at ON messages (created_at)",
+        "CREATE INDEX idx_messages_user ON messages (channel, user_id)",
+        # AUTOINCREMENT: the code is made from the id, so an id must never be handed out twice.
+        """CREATE TABLE petitions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            code TEXT UNIQUE,
+            channel TEXT NOT NULL,
+            user_id TEXT,
+            name TEXT,
+            phone TEXT,
+            email TEXT,
+            content TEXT NOT NULL,
+            agency TEXT,
+            place TEXT,
+            procedure_code TEXT,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'new',
+            due_date TEXT NOT NULL,
+            answer TEXT,
+            answered_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            anonymised INTEGER NOT NULL DEFAULT 0 CHECK (anonymised IN (0, 1))
+        )""",
+        "CREATE INDEX idx_petitions_user ON petitions (channel, user_id)",
+        """CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT,
+            subject TEXT NOT NULL CHECK (subject IN ('visit', 'procedure', 'bot')),
+            procedure_code TEXT,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_ratings_user ON ratings (channel, user_id)",
+        """CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT,
+            question TEXT NOT NULL,
+            intent TEXT NOT NULL,
+            procedure_code TEXT,
+            aspect TEXT,
+            helpful INTEGER CHECK (helpful IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_answers_user ON answers (channel, user_id)",
+        """CREATE TABLE unanswered (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT,
+            question TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('no_match', 'out_of_scope', 'unhelpful')),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_unanswered_user ON unanswered (channel, user_id)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "users, sessions, messages, petitions, ratings, answers, unanswered",
+              _create_tables),
+]
+
+
+def applied_versions(db: Database) -> list[int]:
+    if not db["migrations"].exists():
+        return []
+    return [row[0] for row in db.execute("SELECT version FROM migrations ORDER BY version")]
+
+
+def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply the migrations `db` lacks, in order, each in its own transaction.
+
+    Returns the versions applied (empty when the database was up to date). Raises
+    SchemaTooNewError if the database knows a version this code does not.
+    """
+    _check_ordered(migrations)
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations ("
+        "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    known = {m.version for m in migrations}
+    unknown = sorted(set(applied_versions(db)) - known)
+    if unknown:
+        raise SchemaTooNewError(
+            f"the database has schema version {unknown[-1]} but this code knows versions up "
+            f"to {max(known, default=0)}: run a newer version of the bot, or restore a backup"
+        )
+    applied = []
+    for migration in migrations:
+        with write_transaction(db):
+            # Checked again under the write lock: another worker may have just applied it.
+            done = db.execute(
+                "SELECT 1 FROM migrations WHERE version = ?", [migration.version]
+            ).fetchone()
+            if done:
+                continue
+            migration.apply(db)
+            db.execute(
+                "INSERT INTO migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                [migration.version, migration.description,
+                 datetime.now(UTC).isoformat(timespec="seconds")],
+            )
+        applied.append(migration.version)
+    return applied
+
+
+def _check_ordered(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1, 2, 3... in order, not {versions}")
