@@ -9,6 +9,7 @@ is returned.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -29,6 +30,8 @@ from knowledge.topics import Topics, load_topics
 from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander, Understanding
 
 FORMS: dict[str, Form] = {form.name: form for form in (PETITION, RATING)}
+# An answer id in a "was this helpful?" button: a plain number of sane size, nothing else.
+_ANSWER_ID_RE = re.compile(r"[0-9]{1,12}")
 # Requests from one user are handled one at a time; users share a fixed set of locks.
 LOCK_STRIPES = 64
 
@@ -101,7 +104,7 @@ class Dialogue:
 
     def _refusal(self, incoming: Incoming) -> str | None:
         """A polite reply for a message that cannot be taken, or None."""
-        if incoming.button is None:
+        if incoming.button is None and not incoming.extras.get("attachments"):
             text = (incoming.text or "").strip()
             if len(text) > self.settings.max_message_chars:
                 return self._t("input.too_long", max=self.settings.max_message_chars)
@@ -114,6 +117,8 @@ class Dialogue:
     def _log(self, ctx: Context, understanding: Understanding | None,
              replies: list[Reply]) -> None:
         incoming = ctx.incoming
+        if incoming.button == privacy.CONFIRM:
+            return  # the citizen's data was just deleted: nothing of theirs is written again
         said = incoming.text if incoming.button is None else f"[button] {incoming.button}"
         procedure = understanding.procedure.code if understanding and understanding.procedure \
             else None
@@ -243,7 +248,7 @@ class Dialogue:
 
     def _helpful_button(self, ctx: Context, rest: str) -> list[Reply] | None:
         answer_id, _, verdict = rest.partition(":")
-        if not answer_id.isdigit() or verdict not in ("yes", "no"):
+        if not _ANSWER_ID_RE.fullmatch(answer_id) or verdict not in ("yes", "no"):
             return None
         if not self.store.mark_answer(int(answer_id), ctx.channel, ctx.user, verdict == "yes"):
             return None

@@ -18,7 +18,7 @@ def _accept_subject(ctx: Context, answer: str) -> str:
 
 
 def _accept_score(ctx: Context, answer: str) -> int:
-    if answer.isdigit() and int(answer) in SCORES:
+    if answer in {str(score) for score in SCORES}:
         return int(answer)
     raise Invalid("rating.score_invalid")
 

@@ -10,6 +10,8 @@ from handlers.context import Context
 
 TICKET_RE = re.compile(r"\bPA-\d{4}-\d{6}\b", re.IGNORECASE)
 MAX_LISTED = 8
+# A forged "ticket:" button may carry anything; no more than a code's length is echoed.
+MAX_CODE_CHARS = 20
 
 
 def ticket_in(text: str) -> str | None:
@@ -39,6 +41,7 @@ def my_petitions(ctx: Context) -> list[Reply]:
 
 def show_ticket(ctx: Context, code: str) -> list[Reply]:
     """A petition by its code, to the citizen who sent it; anyone else learns nothing."""
+    code = code[:MAX_CODE_CHARS]
     petition = ctx.store.petition_by_code(code)
     if petition is None or (petition.channel, petition.user_id) != (ctx.channel, ctx.user):
         return [Reply(ctx.t("status.not_found", code=code.upper()))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
@@ -25,6 +26,8 @@ OUT_OF_SCOPE = "out_of_scope"
 SURE_INTENT = 0.72
 # Below this, an intent example is too far to count.
 MIN_INTENT = 0.40
+# Distinct messages whose understanding is kept for reuse.
+CACHE_SIZE = 20_000
 # Weight of the intent model's probability next to the nearest-example similarity.
 MODEL_WEIGHT = 0.4
 # Below this combined score no intent is meant: the message is out of scope.
@@ -65,10 +68,13 @@ class Understanding:
 
 
 class Understander:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, cache_size: int = CACHE_SIZE) -> None:
         self.knowledge = knowledge
+        # Citizens ask the same things again and again; the knowledge does not change while
+        # the process runs, so an understanding can be reused for the same text.
+        self.understand = lru_cache(maxsize=cache_size)(self._understand)
 
-    def understand(self, text: str) -> Understanding:
+    def _understand(self, text: str) -> Understanding:
         normalized = self.knowledge.normalizer.normalize(text)
         words = list(normalized.folded)
         aspect = self.knowledge.aspects.detect(words)
