@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench import-knowledge eval clean
+.PHONY: install run test e2e lint bench import-knowledge eval clean
 
 install: $(STAMP)
 
@@ -16,11 +16,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(PY) -m bot chat
+	$(PY) -m bot serve
 
 test: install
 	$(PY) -m bot kb check
 	$(PY) -m pytest -q
+
+# The browser tests alone (Debian's chromium: apt-get install chromium).
+e2e: install
+	$(PY) -m pytest -q -m e2e tests/e2e
 
 lint: install
 	$(PY) -m ruff check bot handlers knowledge tests benchmarks

@@ -137,6 +137,9 @@ def serve(host: str, port: int, db: Path) -> None:
         click.echo(f"{error.filename} is missing: run `python -m bot kb import PATH` first",
                    err=True)
         sys.exit(2)
+    except ValueError as error:  # a malformed setting in the environment, named
+        click.echo(str(error), err=True)
+        sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Web chat at http://{shown_host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(create_app(dialogue), host=host, port=port, log_level="info")

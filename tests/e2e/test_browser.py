@@ -1,0 +1,299 @@
+"""The web chat in a real browser, as a citizen on a phone uses it.
+
+Starts `python -m bot serve` on a free local port with a fresh database and drives Debian's
+Chromium (`apt-get install chromium`) through Playwright at a phone's size (390 x 844). Without
+/usr/bin/chromium these tests are skipped on a developer's machine and fail in CI.
+
+    .venv/bin/python -m pytest -q -m e2e tests/e2e
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+SERVER_START_SECONDS = 60
+# The bot answers in milliseconds; the margin is for a busy CI machine, not for the bot.
+WAIT_MS = 20_000
+QUESTION = "đăng ký tạm trú cần giấy tờ gì"
+MARKUP = "<img src=x onerror=alert(1)>"
+PORTAL_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cổng thông tin điện tử tỉnh</title></head>
+<body><h1>Cổng thông tin điện tử tỉnh</h1>
+<script src="{server}/embed.js" defer></script>
+</body></html>
+"""
+
+expect.set_options(timeout=WAIT_MS)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`python -m bot serve` exited with {process.returncode}:\n"
+                        f"{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"no answer on {url}/healthz after {SERVER_START_SECONDS} s:\n"
+                f"{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = (f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
+                   "(apt-get install chromium; .ci/run installs it)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of `python -m bot serve`, running on a free port with a fresh database."""
+    folder = tmp_path_factory.mktemp("server")
+    port = free_port()
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--db", str(folder / "bot.db")],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def portal(server: str) -> Iterator[str]:
+    """A provincial portal's page that includes the chat with its one script tag.
+
+    It is served from another origin than the bot (localhost and another port against
+    127.0.0.1), and from a real local server: Chromium refuses a page it takes for a public
+    site (a made-up host) loading scripts from this machine's loopback address.
+    """
+    body = PORTAL_PAGE.format(server=server).encode()
+
+    class PortalPage(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), PortalPage)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A fresh phone-sized tab (empty localStorage) that fails the test on any alert."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                  locale="vi-VN", base_url=server)
+    page = context.new_page()
+    dialogs: list[str] = []
+
+    def refuse(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
+    yield page
+    context.close()
+    assert dialogs == [], f"the page opened dialogs: {dialogs}"
+
+
+def bot_messages(scope: Page | Locator) -> Locator:
+    return scope.locator("#messages > li.msg-bot:not(.msg-error)")
+
+
+def user_messages(scope: Page | Locator) -> Locator:
+    return scope.locator("#messages > li.msg-user")
+
+
+def ask(scope: Page | Locator, text: str) -> None:
+    field = scope.locator("#input")
+    field.fill(text)
+    field.press("Enter")
+
+
+def wait_for_answer(page: Page, bot_count_before: int) -> None:
+    page.wait_for_function(
+        "n => document.querySelectorAll('#messages > li.msg-bot').length > n",
+        arg=bot_count_before, timeout=WAIT_MS)
+    expect(page.locator("#typing")).to_be_hidden()
+
+
+def test_a_question_a_button_and_a_reload(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("#input")).to_be_visible()
+
+    ask(page, QUESTION)
+    expect(user_messages(page).last).to_have_text(QUESTION)
+    answer = bot_messages(page).filter(has_text="tạm trú").filter(has=page.locator(".choice"))
+    expect(answer.first).to_be_visible()
+    expect(page.locator("#typing")).to_be_hidden()
+    expect(page.locator("#input")).to_have_value("")
+
+    choice = answer.first.locator(".choice").first
+    label = choice.inner_text()
+    before = bot_messages(page).count()
+    choice.click()
+    expect(user_messages(page).last).to_have_text(label)
+    wait_for_answer(page, before)
+    assert bot_messages(page).count() > before
+
+    shown = page.locator("#messages .bubble").all_inner_texts()
+    page.reload()
+    expect(page.locator("#messages .bubble")).to_have_count(len(shown))
+    assert page.locator("#messages .bubble").all_inner_texts() == shown
+    expect(page.locator("#messages .choice").first).to_be_enabled()
+
+
+def test_markup_in_a_message_is_shown_as_text(page: Page) -> None:
+    page.goto("/")
+    ask(page, MARKUP)
+    expect(user_messages(page).last.locator(".bubble")).to_have_text(MARKUP)
+    wait_for_answer(page, 0)
+    assert page.locator("img").count() == 0, "the message must not become an element"
+
+    page.reload()
+    expect(user_messages(page).last.locator(".bubble")).to_have_text(MARKUP)
+    assert page.locator("img").count() == 0
+
+
+def test_a_failed_request_is_shown_politely_and_can_be_retried(page: Page) -> None:
+    page.goto("/")
+    page.route("**/api/chat", lambda route: route.abort())
+    ask(page, QUESTION)
+    error = page.locator("#messages > li.msg-error")
+    expect(error).to_contain_text("thử lại")
+    expect(user_messages(page)).to_have_count(1)
+
+    page.unroute("**/api/chat")
+    error.get_by_role("button", name="Thử lại").click()
+    expect(bot_messages(page).filter(has_text="tạm trú").first).to_be_visible()
+    expect(error).to_have_count(0)
+    expect(user_messages(page)).to_have_count(1)  # the question is sent again, not repeated
+
+
+def test_the_whole_chat_fits_a_phone_screen(page: Page) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto("/")
+    ask(page, QUESTION)
+    wait_for_answer(page, 0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scroll"
+    for target in (page.locator("#send"), bot_messages(page).locator(".choice").first):
+        box = target.bounding_box()
+        assert box is not None and box["height"] >= 44, "tap targets are at least 44 px high"
+    expect(page.locator("#input")).to_be_in_viewport()
+
+
+def test_a_portal_gets_the_chat_with_one_script_tag(page: Page, server: str,
+                                                     portal: str) -> None:
+    page.goto(portal)
+    expect(page.locator("h1")).to_have_text("Cổng thông tin điện tử tỉnh")
+
+    button = page.locator("#thutuc-chat-button")
+    expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    iframe = page.locator("#thutuc-chat-panel iframe")
+    expect(iframe).to_have_attribute("src", f"{server}/")
+
+    chat = page.frame_locator("#thutuc-chat-panel iframe")
+    ask(chat, QUESTION)
+    expect(bot_messages(chat).filter(has_text="tạm trú").first).to_be_visible()
+
+    button.click()
+    expect(page.locator("#thutuc-chat-panel")).to_be_hidden()
+
+
+def press(page: Page, label: str) -> None:
+    """Presses the newest reply button with this label and waits for the bot's answer."""
+    before = bot_messages(page).count()
+    page.locator("#messages .choice", has_text=label).last.click()
+    wait_for_answer(page, before)
+
+
+def say(page: Page, text: str) -> None:
+    before = bot_messages(page).count()
+    ask(page, text)
+    wait_for_answer(page, before)
+
+
+def test_a_citizen_files_a_petition_and_looks_it_up(page: Page) -> None:
+    page.goto("/")
+    say(page, "tôi muốn phản ánh")
+    expect(bot_messages(page).last).to_contain_text("13/2023/NĐ-CP")
+    press(page, "Tôi đồng ý")
+    say(page, "Cán bộ một cửa hẹn đi hẹn lại ba lần mà chưa nhận hồ sơ của tôi")
+    for _ in range(3):  # agency, place, procedure: all optional
+        press(page, "Bỏ qua")
+    say(page, "Trần Thị Bình")
+    say(page, "0987 654 321")
+    expect(bot_messages(page).last).to_contain_text("Trần Thị Bình")
+    press(page, "Gửi phản ánh")
+    receipt = bot_messages(page).last.inner_text()
+    code = re.search(r"PA-\d{4}-\d{6}", receipt)
+    assert code, receipt
+
+    say(page, code.group(0))
+    expect(bot_messages(page).last).to_contain_text(code.group(0))
+    expect(bot_messages(page).last).to_contain_text("hẹn đi hẹn lại")
