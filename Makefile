@@ -31,6 +31,7 @@ lint: install
 
 bench: install
 	$(PY) -m benchmarks.knowledge_bench
+	$(PY) -m benchmarks.web_load --users 50 --seconds 120 --rate 300
 
 # Re-create knowledge/data from the national records beside the repository.
 import-knowledge: install

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -44,6 +45,38 @@ def question_pool() -> list[str]:
     return sorted(set(questions) | {fold(q) for q in questions})
 
 
+class Connection:
+    """One citizen's keep-alive HTTP/1.1 connection, written by hand: httpx costs more CPU per
+    request than the server does, and on a 2-core machine the load would measure itself."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post_json(self, path: str, payload: dict) -> tuple[int, dict]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        self.writer.write(head.encode() + body)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return status, json.loads(await self.reader.readexactly(length))
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
@@ -53,23 +86,36 @@ class Results:
 
 
 class Citizen:
-    def __init__(self, number: int, client: httpx.AsyncClient, results: Results,
-                 questions: list[str], rng: random.Random) -> None:
+    def __init__(self, number: int, client: Connection, results: Results,
+                 questions: list[str], rng: random.Random, interval: float) -> None:
         self.user = f"load-{number}"
         self.client = client
         self.results = results
         self.questions = questions
         self.rng = rng
         self.buttons: list[str] = []
+        # Mean seconds between the starts of two messages: the citizen reads, then answers.
+        # Pauses are drawn at random (a Poisson process across all citizens), and each
+        # citizen starts at a random moment, so they do not all send at once. Zero sends as
+        # fast as the server answers (a saturation run).
+        self.interval = interval
+        self._next = time.monotonic() + (rng.uniform(0, interval) if interval else 0.0)
 
     async def send(self, text: str | None = None, button: str | None = None) -> list[dict]:
         body = {"user": self.user, **({"text": text} if text is not None else {"button": button})}
+        if self.interval:
+            await asyncio.sleep(max(0.0, self._next - time.monotonic()))
+            # The schedule does not slip when an answer is late: the citizen's next message
+            # is due when it was due, so the rate offered stays the rate asked for.
+            self._next += self.rng.expovariate(1 / self.interval)
         started = time.perf_counter()
         try:
-            response = await self.client.post("/api/chat", json=body)
-            replies = response.json()["replies"] if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, KeyError):
+            status, answer = await self.client.post_json("/api/chat", body)
+            replies = answer["replies"] if status == 200 else None
+        except (OSError, ValueError, KeyError, IndexError, asyncio.IncompleteReadError):
             replies = None
+            await self.client.close()
+            self.client.writer = None
         self.results.latencies.append((time.perf_counter() - started) * 1000)
         self.results.messages += 1
         if not replies:
@@ -148,15 +194,16 @@ async def wait_ready(base: str, server: subprocess.Popen, timeout: float = 60.0)
     raise RuntimeError("the server did not become ready")
 
 
-async def load(base: str, users: int, seconds: float, seed: int) -> Results:
+async def load(port: int, users: int, seconds: float, seed: int, rate: float) -> Results:
     results = Results()
     questions = question_pool()
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30.0) as client:
-        until = time.monotonic() + seconds
-        citizens = [Citizen(n, client, results, questions, random.Random(seed + n))
-                    for n in range(users)]
-        await asyncio.gather(*(citizen.run(until) for citizen in citizens))
+    until = time.monotonic() + seconds
+    interval = users / rate if rate else 0.0
+    citizens = [Citizen(n, Connection("127.0.0.1", port), results, questions,
+                        random.Random(seed + n), interval) for n in range(users)]
+    await asyncio.gather(*(citizen.run(until) for citizen in citizens))
+    for citizen in citizens:
+        await citizen.client.close()
     return results
 
 
@@ -181,8 +228,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server processes (2 on this 2-core machine)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=300.0,
+                        help="messages per second offered by all users together; 0 = as fast "
+                             "as the server answers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "load.db"
@@ -192,15 +243,16 @@ def main() -> None:
         try:
             asyncio.run(wait_ready(base, server))
             started = time.perf_counter()
-            results = asyncio.run(load(base, args.users, args.seconds, args.seed))
+            results = asyncio.run(load(port, args.users, args.seconds, args.seed, args.rate))
             elapsed = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(timeout=30)
         problems = check_nothing_lost(db, results)
     latencies = sorted(results.latencies)
-    print(f"Web API load: {args.users} users for {args.seconds:.0f} s, {args.workers} worker(s) "
-          f"(goal: >= 300 messages/s, p99 < 100 ms, nothing lost)")
+    offered = f"{args.rate:.0f} messages/s offered" if args.rate else "no pause (saturation)"
+    print(f"Web API load: {args.users} users for {args.seconds:.0f} s, {offered}, "
+          f"{args.workers} worker(s) (goal: >= 300 messages/s, p99 < 100 ms, nothing lost)")
     print(f"  messages {results.messages:,}  per second {results.messages / elapsed:,.0f}  "
           f"errors {results.errors}")
     print(f"  latency ms: median {statistics.median(latencies):.1f}  "

@@ -14,6 +14,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -117,7 +118,12 @@ def chat() -> None:
 @click.option("--db", envvar="BOT_DB", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("var/bot.db"), show_default=True, show_envvar=True,
               help="The SQLite database.")
-def serve(host: str, port: int, db: Path) -> None:
+@click.option("--workers", envvar="BOT_WORKERS", type=click.IntRange(1, 64), default=1,
+              show_default=True, show_envvar=True,
+              help="Processes serving requests; they share the database (WAL).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request.")
+def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> None:
     """Serve the web chat at / and its JSON API at POST /api/chat.
 
     The knowledge is loaded before the server listens, so the first citizen does not wait.
@@ -142,7 +148,14 @@ def serve(host: str, port: int, db: Path) -> None:
         sys.exit(2)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Web chat at http://{shown_host}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(dialogue), host=host, port=port, log_level="info")
+    options = dict(host=host, port=port, log_level="info", access_log=access_log)
+    if workers == 1:
+        uvicorn.run(create_app(dialogue), **options)
+        return
+    # Each worker process builds its own app from the environment; the check above has
+    # already shown that the knowledge and settings are valid.
+    os.environ["BOT_DB"] = str(db)
+    uvicorn.run("bot.web:app_from_environment", factory=True, workers=workers, **options)
 
 
 @main.group()

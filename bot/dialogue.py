@@ -265,6 +265,12 @@ class Dialogue:
             return privacy.keep(ctx)
         return None
 
+    # --- upkeep ---------------------------------------------------------------------------
+
+    def purge_expired(self) -> int:
+        """Deletes messages older than the retention period (BOT_MESSAGE_RETENTION_DAYS)."""
+        return self.store.purge_messages(self.settings.message_retention_days, now=self.clock())
+
     # --- without a channel ----------------------------------------------------------------
 
     def ask(self, text: str) -> Turn:
