@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from bot.config import Settings
 from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
 
 
@@ -146,11 +148,26 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     except ValueError as error:  # a malformed setting in the environment, named
         click.echo(str(error), err=True)
         sys.exit(2)
+    from bot.channels.setup import build_channels, check_channels, plan_channels
+
+    settings = replace(Settings.from_env(), db_path=db)
+    problems = check_channels(settings, workers)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(2)
+    plan = plan_channels(settings, workers)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Web chat at http://{shown_host}:{port}/ (Ctrl+C to stop)")
+    if plan.telegram:
+        click.echo("Telegram: " + ("webhook " + plan.telegram_webhook_url
+                                   if plan.telegram_webhook_url else "polling"))
+    if plan.zalo:
+        click.echo("Zalo OA: webhook on /webhooks/zalo")
     options = dict(host=host, port=port, log_level="info", access_log=access_log)
     if workers == 1:
-        uvicorn.run(create_app(dialogue), **options)
+        routes, running = build_channels(dialogue, settings)
+        uvicorn.run(create_app(dialogue, extra_routes=routes, running=running), **options)
         return
     # Each worker process builds its own app from the environment; the check above has
     # already shown that the knowledge and settings are valid.

@@ -26,8 +26,8 @@ import gc
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -89,12 +89,20 @@ def build_dialogue(db_path: Path) -> Dialogue:
 
 
 def app_from_environment() -> Starlette:
-    """The app for one worker process of `bot serve --workers N` (database from BOT_DB)."""
-    return create_app(build_dialogue(Settings.from_env().db_path))
+    """The app for one worker process of `bot serve --workers N` (database from BOT_DB),
+    with the chat apps the environment configures (bot/channels/setup.py)."""
+    from bot.channels.setup import build_channels
+
+    settings = Settings.from_env()
+    dialogue = build_dialogue(settings.db_path)
+    routes, running = build_channels(dialogue, settings)
+    return create_app(dialogue, extra_routes=routes, running=running)
 
 
 def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,
-               frame_ancestors: str = FRAME_ANCESTORS, threadpool: bool = False) -> Starlette:
+               frame_ancestors: str = FRAME_ANCESTORS, threadpool: bool = False,
+               extra_routes: Sequence[Route] = (),
+               running: Sequence[Callable[[], AbstractAsyncContextManager]] = ()) -> Starlette:
     """The web chat over `dialogue` (anything with `.handle(Incoming) -> list[Reply]`).
 
     `threadpool=True` runs each turn in a worker thread instead of on the event loop.
@@ -107,8 +115,9 @@ def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,
         Mount("/static", app=RevalidatedStaticFiles(directory=static_dir), name="static"),
         Route("/api/chat", chat, methods=["POST"]),
         Route("/healthz", healthz),
+        *extra_routes,
     ]
-    app = Starlette(routes=routes, lifespan=_upkeep(dialogue))
+    app = Starlette(routes=routes, lifespan=_upkeep(dialogue, running))
     app.state.user_locks = chat.locks
     app.add_middleware(SecurityHeaders, frame_ancestors=frame_ancestors)
     return app
@@ -118,12 +127,26 @@ def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
-def _upkeep(dialogue: Handles):
-    """A lifespan that purges messages past their retention period, if the dialogue can."""
+def _upkeep(dialogue: Handles,
+            running: Sequence[Callable[[], AbstractAsyncContextManager]] = ()):
+    """A lifespan that runs the chat apps (Telegram, Zalo) while the server runs, and purges
+    messages past their retention period, if the dialogue can."""
     purge = getattr(dialogue, "purge_expired", None)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as channels:
+            for start in running:
+                await channels.enter_async_context(start())
+            async with _purging(purge):
+                yield
+
+    return lifespan
+
+
+def _purging(purge):
+    @asynccontextmanager
+    async def purging() -> AsyncIterator[None]:
         async def every_so_often() -> None:
             while True:
                 removed = purge()
@@ -138,7 +161,7 @@ def _upkeep(dialogue: Handles):
             if task is not None:
                 task.cancel()
 
-    return lifespan
+    return purging()
 
 
 def file_endpoint(path: Path, media_type: str) -> Callable[[Request], Awaitable[Response]]:

@@ -262,7 +262,7 @@ def test_delete_user_data_anonymises_petitions_and_removes_the_rest(store: Store
 
     counts = store.delete_user_data("telegram", "42")
 
-    assert counts == {"messages": 2, "ratings": 1, "answers": 1, "unanswered": 1,
+    assert counts == {"messages": 2, "ratings": 1, "answers": 1, "unanswered": 1, "deliveries": 0,
                       "sessions": 1, "users": 1, "petitions": 1}
     anonymised = store.petition_by_code(kept.code)
     assert anonymised is not None and anonymised.anonymised

@@ -1,0 +1,153 @@
+"""How the dialogue's replies look on Zalo: plain text, buttons as numbered choices, links as
+"label: url" lines, and nothing longer than Zalo takes in one message.
+
+Example:
+    turn = render_turn([Reply("Bạn muốn làm gì?", (Button("Lệ phí", "proc:1.0:fee"),))])
+    turn.messages   # ["Bạn muốn làm gì?\\n\\n1. Lệ phí\\nNhắn số để chọn"]
+    turn.choices    # {1: "proc:1.0:fee"}
+
+Zalo's consultation messages can carry buttons only through message templates, which need an
+approved, verified OA on a paid tier; a numbered list in the text works on every OA, so buttons
+become numbered choices and the citizen answers with the number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.messages import Button, Link, Reply
+
+# Zalo's limit for the text of a consultation message (/v3.0/oa/message/cs).
+MAX_TEXT_CHARS = 2000
+# Said under the last list of choices of a turn.
+# TODO(texts): move to knowledge/locales/texts.yaml as "zalo.pick_a_number" (vi/en) when that
+# file may be edited for this channel; it is kept here only because of that restriction.
+PICK_A_NUMBER = "Nhắn số để chọn"
+# A label that already starts with its own number, as the rating scores do ("5 – Rất hài
+# lòng"): it keeps that number, so a citizen who types "5" gets 5 and not the fifth line.
+_OWN_NUMBER_RE = re.compile(r"^(\d{1,2})(?=\s|[.):](?:\s|$))")
+_SENTENCE_END_RE = re.compile(r"[.!?…](?=\s)")
+
+
+@dataclass(frozen=True)
+class RenderedTurn:
+    messages: list[str]
+    # Number the citizen may type -> the payload of the button it stands for.
+    choices: dict[int, str]
+
+
+def render_turn(replies: list[Reply], limit: int = MAX_TEXT_CHARS) -> RenderedTurn:
+    """The Zalo messages for one turn's replies, and the numbers standing for its buttons.
+
+    Numbers run on across the replies of a turn, so that every choice shown can be picked.
+    Replies that fit together in one message are sent as one: a turn is one notification on
+    the citizen's phone, and one call against Zalo's rate limit instead of three.
+    """
+    numbers = iter(_numbers([button.label for reply in replies for button in reply.buttons]))
+    last_with_choices = max((i for i, reply in enumerate(replies) if reply.buttons), default=-1)
+    pieces: list[str] = []
+    choices: dict[int, str] = {}
+    for index, reply in enumerate(replies):
+        numbered = [(next(numbers), button) for button in reply.buttons]
+        choices.update((number, button.payload) for number, button in numbered)
+        pieces.extend(split_text(_reply_text(reply, numbered, hint=index == last_with_choices),
+                                 limit))
+    return RenderedTurn(_packed(pieces, limit), choices)
+
+
+def _packed(pieces: list[str], limit: int) -> list[str]:
+    """Consecutive pieces joined by a blank line, as many to a message as fit in `limit`."""
+    messages: list[str] = []
+    for piece in pieces:
+        if messages and len(messages[-1]) + 2 + len(piece) <= limit:
+            messages[-1] = f"{messages[-1]}\n\n{piece}"
+        else:
+            messages.append(piece)
+    return messages
+
+
+def _numbers(labels: list[str]) -> list[int]:
+    """The number of each label in order: its own leading number if it has one (the first
+    label claiming a number gets it), else the next number no label claims."""
+    own: dict[int, int] = {}  # number -> index of the label keeping it
+    for index, label in enumerate(labels):
+        match = _OWN_NUMBER_RE.match(label)
+        if match:
+            own.setdefault(int(match.group(1)), index)
+    keeping = {index: number for number, index in own.items()}
+    numbers: list[int] = []
+    next_number = 1
+    for index in range(len(labels)):
+        if index in keeping:
+            numbers.append(keeping[index])
+            continue
+        while next_number in own:
+            next_number += 1
+        numbers.append(next_number)
+        next_number += 1
+    return numbers
+
+
+def _reply_text(reply: Reply, numbered: list[tuple[int, Button]], *, hint: bool) -> str:
+    blocks = [reply.text.strip()]
+    if reply.links:
+        blocks.append("\n".join(_link_line(link) for link in reply.links))
+    if numbered:
+        lines = [_choice_line(button, number) for number, button in numbered]
+        if hint:
+            lines.append(PICK_A_NUMBER)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _choice_line(button: Button, number: int) -> str:
+    match = _OWN_NUMBER_RE.match(button.label)
+    if match and int(match.group(1)) == number:
+        return button.label
+    return f"{number}. {button.label}"
+
+
+def _link_line(link: Link) -> str:
+    label = link.label.strip()
+    return link.url if not label or label == link.url else f"{label}: {link.url}"
+
+
+def split_text(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut where a reader pauses: between
+    paragraphs, else between lines, else after a sentence, else between words.
+
+    Text is put in NFC first: Vietnamese typed in decomposed form would count up to twice as
+    many characters as Zalo sees.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    rest = unicodedata.normalize("NFC", text).strip()
+    pieces: list[str] = []
+    while len(rest) > limit:
+        head_end, tail_start = _cut(rest, limit)
+        head = rest[:head_end].rstrip()
+        if head:
+            pieces.append(head)
+        rest = rest[tail_start:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut(text: str, limit: int) -> tuple[int, int]:
+    """Where the first piece ends and the rest begins, for text longer than `limit`."""
+    # A pause found early in the window would leave a short piece; only take it past half.
+    floor = limit // 2
+    for separator in ("\n\n", "\n"):
+        at = text.rfind(separator, floor, limit + 1)
+        if at > 0:
+            return at, at + len(separator)
+    sentence_ends = [m.end() for m in _SENTENCE_END_RE.finditer(text, floor, limit)]
+    if sentence_ends:
+        return sentence_ends[-1], sentence_ends[-1]
+    at = text.rfind(" ", 1, limit + 1)
+    if at > 0:
+        return at, at + 1
+    return limit, limit
