@@ -32,6 +32,8 @@ lint: install
 bench: install
 	$(PY) -m benchmarks.knowledge_bench
 	$(PY) -m benchmarks.web_load --users 50 --seconds 120 --rate 300
+	$(PY) -m benchmarks.telegram_bench --updates 2000
+	$(PY) -m benchmarks.zalo_bench --events 2000
 
 # Re-create knowledge/data from the national records beside the repository.
 import-knowledge: install
