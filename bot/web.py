@@ -41,6 +41,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.config import Settings
+from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -225,16 +226,10 @@ class ChatEndpoint:
 
 async def read_body(request: Request) -> bytes:
     """The request body, refusing more than MAX_BODY_BYTES without reading it all."""
-    too_large = BadRequest(f"the body must be at most {MAX_BODY_BYTES} bytes")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise too_large
-    return bytes(body)
+    body = await read_limited(request, MAX_BODY_BYTES)
+    if body is None:
+        raise BadRequest(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    return body
 
 
 def parse_incoming(body: bytes) -> Incoming:

@@ -75,6 +75,7 @@ from bot.channels.telegram_updates import (
     incoming_for_other,
 )
 from bot.config import Settings
+from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
 from bot.web import UserLocks
 
@@ -437,15 +438,10 @@ def telegram_routes(channel: TelegramChannel) -> list[Route]:
     """POST /webhooks/telegram, to mount beside the web chat's routes."""
 
     async def webhook(request: Request) -> Response:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+        body = await read_limited(request, MAX_UPDATE_BYTES)
+        if body is None:
             return Response(status_code=413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return Response(status_code=413)
-        status = await channel.process_webhook(request.headers, bytes(body))
+        status = await channel.process_webhook(request.headers, body)
         return Response(status_code=status)
 
     return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]

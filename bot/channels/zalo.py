@@ -56,6 +56,7 @@ from bot.channels.zalo_api import (
 )
 from bot.channels.zalo_render import render_turn
 from bot.config import Settings
+from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
 from bot.web import UserLocks
 
@@ -285,7 +286,7 @@ def zalo_routes(channel: ZaloChannel) -> list[Route]:
     """POST /webhooks/zalo: the raw body to `channel.handle_webhook`, its answer as JSON."""
 
     async def webhook(request: Request) -> Response:
-        body = await _limited_body(request)
+        body = await read_limited(request, MAX_WEBHOOK_BYTES)
         if body is None:
             return JSONResponse({"error": f"the body must be at most {MAX_WEBHOOK_BYTES} bytes"},
                                 status_code=413)
@@ -293,18 +294,6 @@ def zalo_routes(channel: ZaloChannel) -> list[Route]:
         return JSONResponse(answer, status_code=status)
 
     return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]
-
-
-async def _limited_body(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_WEBHOOK_BYTES:
-            return None
-    return bytes(body)
 
 
 # --- reading events -----------------------------------------------------------------------
