@@ -74,6 +74,8 @@ class Dialogue:
         self.clock = clock
         self.flood = FloodGuard(self.settings.flood_messages, self.settings.flood_seconds)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        # Button payloads by their prefix ("proc:...", "menu:..."), built once.
+        self._buttons = self._button_handlers()
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message or button press from any channel."""
@@ -201,7 +203,7 @@ class Dialogue:
                 return [Reply(self._t("button.unknown"), (Button(self._t("menu.button"), "menu"),))]
             return form.on_button(ctx, payload)
         head, _, rest = payload.partition(":")
-        handler = self._button_handlers().get(head)
+        handler = self._buttons.get(head)
         replies = handler(ctx, rest) if handler else None
         return replies or [Reply(self._t("button.unknown"))]
 

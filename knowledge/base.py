@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.aspects import AspectDetector
+from knowledge.aspects import AspectDetector, AspectMatch
 from knowledge.catalog import load_procedures
 from knowledge.handkept import KNOWLEDGE_DIR, HandKept, load_handkept
 from knowledge.intent_model import IntentModel
-from knowledge.normalize import Normalizer, folded_words
+from knowledge.normalize import NormalizedText, Normalizer, folded_words
 from knowledge.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
 from knowledge.ranking import ProcedureIndex, RankingRules
 from knowledge.similarity import ExampleIndex
@@ -43,8 +43,12 @@ class Knowledge:
         """The words of a message that can tell its intent: no stopwords, no aspect cue, and
         everyday phrases joined by their official meanings."""
         normalized = self.normalizer.normalize(text)
+        return self.content_words_of(normalized, self.aspects.detect(list(normalized.folded)))
+
+    def content_words_of(self, normalized: NormalizedText,
+                         aspect: AspectMatch | None) -> list[str]:
+        """content_words for a message already normalised, with its aspect cue found."""
         tokens = list(normalized.tokens)
-        aspect = self.aspects.detect([token.folded for token in tokens])
         if aspect is not None:
             tokens = aspect.without_cue(tokens)
         stopwords = self.query_builder.stopwords

@@ -89,7 +89,8 @@ class Understander:
         matching_words = self.knowledge.aliases.expand(words)
         intent_scores = {label: match.score for label, match in
                          self.knowledge.intent_examples.best(matching_words).items()}
-        model = self.knowledge.intent_model.probabilities(self.knowledge.content_words(text))
+        model = self.knowledge.intent_model.probabilities(
+            self.knowledge.content_words_of(normalized, aspect))
         intent = self._negated(self._decide(intent_scores, model, ranked), words)
         base = dict(text=text, intent=intent, ranked=tuple(ranked),
                     intent_scores=intent_scores, has_diacritics=normalized.has_diacritics)
