@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +30,10 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import httpx
+
+from benchmarks.processes import cpu_seconds, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID = "3608465248940903967"
@@ -59,15 +59,10 @@ def serve_channel(port: int, db_path: Path, zalo_url: str, profile: Path | None 
     from starlette.applications import Starlette
 
     from bot.channels.zalo import ZaloChannel, zalo_routes
-    from bot.dialogue import Dialogue
-    from bot.store import Store
-    from knowledge.base import Knowledge
+    from bot.web import build_dialogue
 
     settings = bench_settings(db_path, zalo_url)
-    knowledge = Knowledge.load()
-    gc.collect()
-    gc.freeze()
-    channel = ZaloChannel(Dialogue(knowledge, Store(db_path), settings), settings)
+    channel = ZaloChannel(build_dialogue(db_path, settings), settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -92,39 +87,11 @@ def expected_messages(questions: list[str]) -> dict[str, list[str]]:
     from bot.messages import Incoming
     from knowledge.base import Knowledge
 
-    dialogue = offline_dialogue(Knowledge.load())
-    return {question: render_turn(dialogue.handle(Incoming("zalo", f"x{i}", text=question))
-                                  ).messages
+    knowledge = Knowledge.load()
+    dialogue, hint = offline_dialogue(knowledge), knowledge.handkept.text("zalo.pick_a_number")
+    return {question: render_turn(dialogue.handle(Incoming("zalo", f"x{i}", text=question)),
+                                  hint=hint).messages
             for i, question in enumerate(questions)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def wait_until_up(client: httpx.AsyncClient, url: str, process: subprocess.Popen,
-                        seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(process.args)} exited with {process.returncode}")
-        try:
-            await client.get(url)
-            return
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"nothing answered at {url} within {seconds} s")
-
-
-def cpu_seconds(process: subprocess.Popen) -> float:
-    """User and system CPU time of a running child process (Linux; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def signed_event(user: str, text: str, number: int) -> tuple[bytes, dict[str, str]]:
@@ -178,15 +145,7 @@ async def run(events: int, concurrency: int, seed: int, profile: Path | None) ->
                   + f" ({os.cpu_count()} cores)")
             return status
     finally:
-        # SIGINT: uvicorn shuts down cleanly (the profile, if any, is written on the way out).
-        for process in (bot, fake):
-            process.send_signal(signal.SIGINT)
-        for process in (bot, fake):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop((bot, fake))
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -207,27 +166,27 @@ async def load(client: httpx.AsyncClient, zalo_url: str, bot_url: str, asked: di
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
 
-    async def poster() -> None:
-        # A client of its own, with one keep-alive connection, as each of Zalo's senders would
-        # have: one shared pool of 50 connections costs httpx several times the CPU per request
-        # (it looks through the pool on every request), and the load would measure itself.
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as own:
-            while not queue.empty():
-                user = queue.get_nowait()
-                if user not in bodies:
-                    bodies[user] = signed_event(user, asked[user], numbers[user])
-                body, headers = bodies[user]
-                started = time.perf_counter()
-                response = await own.post(f"{bot_url}/webhooks/zalo", content=body,
-                                          headers=headers)
-                latencies.append(time.perf_counter() - started)
-                statuses[response.json().get("status") or f"HTTP {response.status_code}"] += 1
+    async def poster(session: aiohttp.ClientSession) -> None:
+        while not queue.empty():
+            user = queue.get_nowait()
+            if user not in bodies:
+                bodies[user] = signed_event(user, asked[user], numbers[user])
+            body, headers = bodies[user]
+            started = time.perf_counter()
+            async with session.post(f"{bot_url}/webhooks/zalo", data=body,
+                                    headers=headers) as response:
+                answer = await response.json(content_type=None)
+            latencies.append(time.perf_counter() - started)
+            statuses[answer.get("status") or f"HTTP {response.status}"] += 1
 
     print(f"posting {len(users)} events from {len(users)} citizens (+{len(redelivered)} "
           f"re-deliveries), {concurrency} at a time...")
     started = time.perf_counter()
-    await asyncio.gather(*(poster() for _ in range(concurrency)))
+    # aiohttp, which costs a fraction of httpx's CPU per request: the load generator shares
+    # the two cores with the bot, and should take as little of them as it can.
+    async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        await asyncio.gather(*(poster(session) for _ in range(concurrency)))
     posted = time.perf_counter() - started
     deadline = time.monotonic() + 60 + len(users) / 20
     received = 0

@@ -68,19 +68,18 @@ class BadRequest(Exception):
     """A request the client can fix; its message is sent back as {"error": ...}."""
 
 
-def build_dialogue(db_path: Path) -> Dialogue:
+def build_dialogue(db_path: Path, settings: Settings | None = None) -> Dialogue:
     """The dialogue over the committed knowledge, keeping its state in the SQLite file.
 
-    The settings come from the environment (bot.config); `db_path` wins over BOT_DB. Raises
-    knowledge.handkept.KnowledgeError when the knowledge files are invalid (before the
-    database is touched) and ValueError naming a malformed environment variable.
+    The settings come from the environment (bot.config) unless given; `db_path` wins over
+    BOT_DB. Raises knowledge.handkept.KnowledgeError when the knowledge files are invalid
+    (before the database is touched) and ValueError naming a malformed environment variable.
     """
-    from bot.config import Settings
     from bot.dialogue import Dialogue
     from bot.store import Store
     from knowledge.base import Knowledge
 
-    settings = replace(Settings.from_env(), db_path=Path(db_path))
+    settings = replace(settings or Settings.from_env(), db_path=Path(db_path))
     knowledge = Knowledge.load()
     # The knowledge is millions of objects that live as long as the process: kept out of the
     # garbage collector's full passes, which would otherwise stall answers for 100 ms and more.

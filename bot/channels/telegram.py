@@ -17,7 +17,8 @@ What reaches the dialogue (bot/dialogue.py) is an Incoming: text messages as tex
 presses as their payload, commands as what the dialogue already understands (see
 telegram_updates.COMMANDS), photos and documents as attachments with their caption as text.
 Replies go back as plain text (never a parse_mode: a citizen's words are never markup), split
-to fit Telegram's 4096 characters, with buttons as an inline keyboard (telegram_render).
+to fit Telegram's 4096 characters, with buttons as an inline keyboard; a turn's short
+replies share a message (telegram_render).
 
 Bot API errors: 429 Too Many Requests is waited out and retried by PTB's AIORateLimiter; 403
 (the citizen blocked the bot) marks them unreachable in the store and stops sending to them;
@@ -64,7 +65,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram_render import CallbackPayloads, render_reply
+from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram_render import CallbackPayloads, render_replies
 from bot.channels.telegram_updates import (
     CHANNEL,
     COMMANDS,
@@ -174,7 +176,10 @@ class TelegramChannel:
             # Updates from different chats are handled side by side; one chat's updates are
             # still handled in order (see _converse).
             .concurrent_updates(concurrent_updates)
-            .connection_pool_size(connection_pool_size)
+            # aiohttp instead of PTB's default httpx: a third of the CPU per Bot API call
+            # (see telegram_http).
+            .request(AiohttpRequest(connection_pool_size))
+            .get_updates_request(AiohttpRequest(1))
         )
         if self.webhook_url:
             builder = builder.updater(None)
@@ -219,7 +224,8 @@ class TelegramChannel:
                 f"cannot reach the Telegram Bot API at {base} (TELEGRAM_API_BASE_URL): "
                 f"{error.message}") from None
         try:
-            await application.bot.set_my_commands(bot_commands())
+            await application.bot.set_my_commands(
+                bot_commands(self.dialogue.knowledge.handkept.text))
             if self.webhook_url:
                 await application.bot.set_webhook(
                     self.webhook_url, secret_token=self.secret_token,
@@ -371,30 +377,29 @@ class TelegramChannel:
     async def _deliver(self, chat_id: int, user_id: str, replies: list[Reply]) -> bool:
         bot = self.application.bot
         delivered = True
-        for reply in replies:
-            for message in render_reply(reply, self.payloads):
-                try:
-                    await bot.send_message(chat_id, message.text,
-                                           reply_markup=message.reply_markup,
-                                           link_preview_options=NO_PREVIEW)
-                except Forbidden as error:
-                    log.info("Telegram user %s cannot be reached (%s); marked unreachable",
-                             user_id, error.message)
-                    self.dialogue.store.mark_unreachable(CHANNEL, user_id)
-                    return False
-                except BadRequest as error:
-                    log.warning("Telegram refused a message to chat %s: %s", chat_id,
-                                error.message)
-                    delivered = False
-                except (TimedOut, NetworkError) as error:
-                    # Not sent again: after a time-out the message may well have arrived.
-                    log.warning("could not send a message to chat %s: %s", chat_id,
-                                error.message)
-                    delivered = False
-                except RetryAfter as error:
-                    log.error("Telegram still rate-limits chat %s after retries (%s); the rest "
-                              "of this answer is not sent", chat_id, error.message)
-                    return False
+        for message in render_replies(replies, self.payloads):
+            try:
+                await bot.send_message(chat_id, message.text,
+                                       reply_markup=message.reply_markup,
+                                       link_preview_options=NO_PREVIEW)
+            except Forbidden as error:
+                log.info("Telegram user %s cannot be reached (%s); marked unreachable",
+                         user_id, error.message)
+                self.dialogue.store.mark_unreachable(CHANNEL, user_id)
+                return False
+            except BadRequest as error:
+                log.warning("Telegram refused a message to chat %s: %s", chat_id,
+                            error.message)
+                delivered = False
+            except (TimedOut, NetworkError) as error:
+                # Not sent again: after a time-out the message may well have arrived.
+                log.warning("could not send a message to chat %s: %s", chat_id,
+                            error.message)
+                delivered = False
+            except RetryAfter as error:
+                log.error("Telegram still rate-limits chat %s after retries (%s); the rest "
+                          "of this answer is not sent", chat_id, error.message)
+                return False
         return delivered
 
     def _collect_album(self, chat_id: int, user: str, group: str, caption: str | None,

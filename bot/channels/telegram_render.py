@@ -5,6 +5,11 @@ Example:
     for message in render_reply(Reply("Xin chào", (Button("☰ Danh mục", "menu"),)), payloads):
         await bot.send_message(chat_id, message.text, reply_markup=message.reply_markup)
 
+A turn's replies are sent as few messages as still read well (render_replies): a reply joins
+the message before it when that message has no buttons (its text leads into this one), or when
+both are short prompts (the "related procedures" heading and "was this useful?"). Every
+message is one Bot API call, and the first is what a citizen sees as the answer's start.
+
 Telegram limits a message to 4096 characters (counted in UTF-16 code units, so an emoji outside
 the Basic Multilingual Plane counts twice) and a button's callback_data to 64 bytes. Longer
 text is split at the most natural place that fits: a paragraph, then a line, then a sentence,
@@ -33,6 +38,12 @@ CALLBACK_DATA_LIMIT = 64
 LABEL_LIMIT = 60
 # Telegram refuses an inline keyboard of more than 100 buttons.
 KEYBOARD_LIMIT = 100
+# A reply this short (a line on a phone) is a prompt or a heading, which may share a message
+# with the next one even when it has buttons.
+SHORT_TEXT = 100
+# Buttons this short, and no more of them than this, sit side by side ("👍 Có", "👎 Chưa").
+SHORT_LABEL = 10
+BUTTONS_IN_A_ROW = 5
 # Sent when a reply has buttons but no text: Telegram refuses an empty message.
 EMPTY_TEXT_WITH_BUTTONS = "👇"
 
@@ -155,34 +166,87 @@ class CallbackPayloads:
         return data
 
 
+def render_replies(replies: list[Reply], payloads: CallbackPayloads) -> list[OutgoingMessage]:
+    """The Telegram messages for one turn's replies, joined where they read as one."""
+    return [message for group in _grouped(replies)
+            for message in _render(group.text, _keyboard(group.replies, payloads))]
+
+
 def render_reply(reply: Reply, payloads: CallbackPayloads) -> list[OutgoingMessage]:
     """The Telegram messages for one reply; the keyboard goes on the last of them."""
-    keyboard = _keyboard(reply, payloads)
-    texts = split_text(reply.text)
+    return _render(reply.text, _keyboard((reply,), payloads))
+
+
+def _render(text: str, keyboard: InlineKeyboardMarkup | None) -> list[OutgoingMessage]:
+    texts = split_text(text)
     if not texts:
         if keyboard is None:
             return []
         texts = [EMPTY_TEXT_WITH_BUTTONS]
-    return [OutgoingMessage(text, keyboard if last else None)
-            for last, text in zip(_last_flags(len(texts)), texts, strict=True)]
+    last = len(texts) - 1
+    return [OutgoingMessage(part, keyboard if index == last else None)
+            for index, part in enumerate(texts)]
 
 
-def _last_flags(count: int) -> list[bool]:
-    return [index == count - 1 for index in range(count)]
+@dataclass(frozen=True)
+class _Group:
+    """Replies sent as one message: their texts in turn, their keyboards' rows in turn."""
+
+    replies: tuple[Reply, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(text for reply in self.replies if (text := reply.text.strip()))
+
+    @property
+    def has_keyboard(self) -> bool:
+        return any(reply.buttons or reply.links for reply in self.replies)
 
 
-def _keyboard(reply: Reply, payloads: CallbackPayloads) -> InlineKeyboardMarkup | None:
-    # One button per row: labels are long Vietnamese phrases, read on narrow phone screens.
-    rows = [[InlineKeyboardButton(short_label(button.label),
-                                  callback_data=payloads.pack(button.payload))]
-            for button in reply.buttons]
+def _grouped(replies: list[Reply]) -> list[_Group]:
+    groups: list[_Group] = []
+    for reply in replies:
+        if groups and _may_join(groups[-1], reply):
+            groups[-1] = _Group((*groups[-1].replies, reply))
+        else:
+            groups.append(_Group((reply,)))
+    return groups
+
+
+def _may_join(group: _Group, reply: Reply) -> bool:
+    joined = _Group((*group.replies, reply))
+    if utf16_len(joined.text) > MESSAGE_LIMIT:
+        return False
+    if not group.has_keyboard:
+        return True
+    # A keyboard stays right under the text it belongs to: only a short prompt may follow.
+    return utf16_len(group.text) <= SHORT_TEXT and utf16_len(reply.text) <= SHORT_TEXT
+
+
+def _keyboard(replies: tuple[Reply, ...],
+              payloads: CallbackPayloads) -> InlineKeyboardMarkup | None:
+    rows = [row for reply in replies for row in _rows(reply, payloads)]
+    if len(rows) > KEYBOARD_LIMIT:
+        log.warning("a reply had %d button rows; Telegram shows at most %d", len(rows),
+                    KEYBOARD_LIMIT)
+        rows = rows[:KEYBOARD_LIMIT]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _rows(reply: Reply, payloads: CallbackPayloads) -> list[list[InlineKeyboardButton]]:
+    buttons = [InlineKeyboardButton(short_label(button.label),
+                                    callback_data=payloads.pack(button.payload))
+               for button in reply.buttons]
+    # One button per row, since labels are long Vietnamese phrases read on narrow phone
+    # screens; a few short ones (yes/no, 1 to 5 stars) side by side.
+    if 1 < len(buttons) <= BUTTONS_IN_A_ROW and all(
+            len(button.label) <= SHORT_LABEL for button in reply.buttons):
+        rows = [buttons]
+    else:
+        rows = [[button] for button in buttons]
     for link in reply.links:
         if not link.url.startswith(("https://", "http://")):
             log.warning("link %r left out: Telegram only opens http(s) URLs", link.url)
             continue
         rows.append([InlineKeyboardButton(short_label(link.label), url=link.url)])
-    if len(rows) > KEYBOARD_LIMIT:
-        log.warning("a reply had %d buttons; Telegram shows at most %d", len(rows),
-                    KEYBOARD_LIMIT)
-        rows = rows[:KEYBOARD_LIMIT]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return rows

@@ -14,6 +14,7 @@ has one (handlers/menu.py), otherwise a text such as "hủy". Telegram allows on
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import BotCommand, Message
@@ -28,30 +29,33 @@ PHOTO_MIME = "image/jpeg"  # Telegram re-encodes every photo it is sent as a JPE
 @dataclass(frozen=True)
 class Command:
     name: str
-    # Shown in Telegram's command menu.
-    description: str
     text: str | None = None
     button: str | None = None
 
+    @property
+    def description_key(self) -> str:
+        """Its description in Telegram's command menu, in knowledge/locales/texts.yaml."""
+        return f"telegram.command.{self.name}"
+
 
 # In the order Telegram's command menu lists them.
-# TODO(locales): the descriptions belong in knowledge/locales/texts.yaml (telegram.command.*).
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "Bắt đầu trò chuyện, xem các chức năng", text="/start"),
-    Command("menu", "Danh mục chức năng", text="menu"),
-    Command("phananh", "Gửi phản ánh, kiến nghị", button="menu:petition"),
-    Command("danhgia", "Đánh giá mức độ hài lòng", button="menu:rate"),
-    Command("theodoi", "Nhận tin cải cách hành chính", button="menu:news"),
-    Command("help", "Hướng dẫn sử dụng", text="/help"),
-    Command("huy", "Hủy việc đang làm dở", text="hủy"),
+    Command("start", text="/start"),
+    Command("menu", text="menu"),
+    Command("phananh", button="menu:petition"),
+    Command("danhgia", button="menu:rate"),
+    Command("theodoi", button="menu:news"),
+    Command("help", text="/help"),
+    Command("huy", text="hủy"),
 )
 COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
 
 _PROCEDURE_START = re.compile(r"proc_(\d+)_(\d+)(?:_([a-z]+))?")
 
 
-def bot_commands() -> list[BotCommand]:
-    return [BotCommand(command.name, command.description) for command in COMMANDS]
+def bot_commands(text: Callable[[str], str]) -> list[BotCommand]:
+    """The commands to register, described by `text` (e.g. HandKept.text)."""
+    return [BotCommand(command.name, text(command.description_key)) for command in COMMANDS]
 
 
 def start_parameter(code: str, aspect: str = OVERVIEW) -> str:

@@ -250,7 +250,7 @@ class ZaloChannel:
         citizen cannot be reached (outside the interaction window, token unusable, no answer),
         the rest of the turn is recorded too, without trying to send it.
         """
-        turn = render_turn(replies)
+        turn = render_turn(replies, hint=self._t("zalo.pick_a_number"))
         self.store.replace_zalo_choices(user, turn.choices, now=self._now())
         delivered = True
         for index, text in enumerate(turn.messages):

@@ -2,7 +2,8 @@
 "label: url" lines, and nothing longer than Zalo takes in one message.
 
 Example:
-    turn = render_turn([Reply("Bạn muốn làm gì?", (Button("Lệ phí", "proc:1.0:fee"),))])
+    turn = render_turn([Reply("Bạn muốn làm gì?", (Button("Lệ phí", "proc:1.0:fee"),))],
+                       hint="Nhắn số để chọn")
     turn.messages   # ["Bạn muốn làm gì?\\n\\n1. Lệ phí\\nNhắn số để chọn"]
     turn.choices    # {1: "proc:1.0:fee"}
 
@@ -21,10 +22,6 @@ from bot.messages import Button, Link, Reply
 
 # Zalo's limit for the text of a consultation message (/v3.0/oa/message/cs).
 MAX_TEXT_CHARS = 2000
-# Said under the last list of choices of a turn.
-# TODO(texts): move to knowledge/locales/texts.yaml as "zalo.pick_a_number" (vi/en) when that
-# file may be edited for this channel; it is kept here only because of that restriction.
-PICK_A_NUMBER = "Nhắn số để chọn"
 # A label that already starts with its own number, as the rating scores do ("5 – Rất hài
 # lòng"): it keeps that number, so a citizen who types "5" gets 5 and not the fifth line.
 _OWN_NUMBER_RE = re.compile(r"^(\d{1,2})(?=\s|[.):](?:\s|$))")
@@ -38,8 +35,12 @@ class RenderedTurn:
     choices: dict[int, str]
 
 
-def render_turn(replies: list[Reply], limit: int = MAX_TEXT_CHARS) -> RenderedTurn:
+def render_turn(replies: list[Reply], *, hint: str,
+                limit: int = MAX_TEXT_CHARS) -> RenderedTurn:
     """The Zalo messages for one turn's replies, and the numbers standing for its buttons.
+
+    `hint` ("Nhắn số để chọn", texts.yaml's zalo.pick_a_number) is said under the last list
+    of choices.
 
     Numbers run on across the replies of a turn, so that every choice shown can be picked.
     Replies that fit together in one message are sent as one: a turn is one notification on
@@ -52,7 +53,8 @@ def render_turn(replies: list[Reply], limit: int = MAX_TEXT_CHARS) -> RenderedTu
     for index, reply in enumerate(replies):
         numbered = [(next(numbers), button) for button in reply.buttons]
         choices.update((number, button.payload) for number, button in numbered)
-        pieces.extend(split_text(_reply_text(reply, numbered, hint=index == last_with_choices),
+        hinted = index == last_with_choices
+        pieces.extend(split_text(_reply_text(reply, numbered, hint if hinted else None),
                                  limit))
     return RenderedTurn(_packed(pieces, limit), choices)
 
@@ -90,14 +92,14 @@ def _numbers(labels: list[str]) -> list[int]:
     return numbers
 
 
-def _reply_text(reply: Reply, numbered: list[tuple[int, Button]], *, hint: bool) -> str:
+def _reply_text(reply: Reply, numbered: list[tuple[int, Button]], hint: str | None) -> str:
     blocks = [reply.text.strip()]
     if reply.links:
         blocks.append("\n".join(_link_line(link) for link in reply.links))
     if numbered:
         lines = [_choice_line(button, number) for number, button in numbered]
         if hint:
-            lines.append(PICK_A_NUMBER)
+            lines.append(hint)
         blocks.append("\n".join(lines))
     return "\n\n".join(block for block in blocks if block)
 

@@ -88,6 +88,17 @@ def test_zalo_without_its_secret_key_is_refused(tmp_path: Path) -> None:
     assert "ZALO_OA_SECRET_KEY" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("env", [{"TELEGRAM_BOT_TOKEN": "123:ABC"},
+                                 {"ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
+                                  "ZALO_OA_ACCESS_TOKEN": "token"}])
+def test_chat_apps_with_several_workers_are_refused(env: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    process = serve({**env, "BOT_WORKERS": "2"}, tmp_path / "bot.db", free_port())
+    _, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 2
+    assert "--workers 1" in err and "Traceback" not in err
+
+
 def test_one_process_serves_the_web_chat_telegram_and_zalo(
         telegram: FakeTelegram, zalo: FakeZalo, tmp_path: Path) -> None:
     telegram.reset()

@@ -7,6 +7,7 @@ from bot.channels.telegram_render import (
     LABEL_LIMIT,
     MESSAGE_LIMIT,
     CallbackPayloads,
+    render_replies,
     render_reply,
     short_label,
     split_text,
@@ -14,6 +15,7 @@ from bot.channels.telegram_render import (
 )
 from bot.channels.telegram_updates import (
     COMMANDS,
+    bot_commands,
     incoming_for_command,
     payload_from_start_parameter,
     start_parameter,
@@ -148,3 +150,69 @@ def test_commands_become_what_the_dialogue_understands() -> None:
         "proc:1.004222:overview"
     assert incoming_for_command("start", ["unknown"], "7").text == "/start"
     assert incoming_for_command("foo", ["bar"], "7").text == "/foo bar"
+
+
+def test_every_command_is_described_in_texts_within_telegrams_limits(knowledge) -> None:
+    texts = knowledge.handkept.texts
+    for command in COMMANDS:
+        for language in ("vi", "en"):
+            description = texts[command.description_key][language]
+            # Telegram takes 1 to 256 characters.
+            assert 1 <= len(description) <= 256, (command.name, language)
+    assert [c.description for c in bot_commands(knowledge.handkept.text)][:2] == [
+        "Bắt đầu trò chuyện, xem các chức năng", "Danh mục chức năng"]
+
+
+def test_a_procedure_answer_keeps_its_keyboard_and_the_short_prompts_share_one_message() -> None:
+    answer = Reply("📄 Thủ tục đăng ký khai sinh\n" + " ".join(_sentence(n) for n in range(40)),
+                   (Button("Phí, lệ phí", "proc:1.001193:fee"),),
+                   (Link("Nguồn", "https://dichvucong.gov.vn/p/1"),))
+    related = Reply("Có thể Bạn cũng quan tâm:",
+                    (Button("Thủ tục đăng ký khai sinh lưu động", "proc:1.000001:overview"),))
+    feedback = Reply("Câu trả lời có hữu ích không?",
+                     (Button("👍 Có", "feedback:yes"), Button("👎 Chưa", "feedback:no")))
+
+    messages = render_replies([answer, related, feedback], CallbackPayloads())
+
+    assert [message.text for message in messages] == [
+        answer.text, "Có thể Bạn cũng quan tâm:\n\nCâu trả lời có hữu ích không?"]
+    assert [[button.text for button in row] for row in messages[0].reply_markup.inline_keyboard] \
+        == [["Phí, lệ phí"], ["Nguồn"]]
+    # The related procedure on its own row, yes and no side by side under it.
+    assert [[button.callback_data for button in row]
+            for row in messages[1].reply_markup.inline_keyboard] == [
+        ["proc:1.000001:overview"], ["feedback:yes", "feedback:no"]]
+
+
+def test_a_reply_without_buttons_leads_into_the_next_one() -> None:
+    notice = Reply("Bạn có quyền phản ánh, kiến nghị. " * 20)
+    consent = Reply("Bạn đồng ý chứ?", (Button("✔ Tôi đồng ý", "choice:yes"),))
+
+    messages = render_replies([notice, consent], CallbackPayloads())
+
+    assert [message.text for message in messages] == [
+        notice.text.strip() + "\n\nBạn đồng ý chứ?"]
+    assert messages[0].reply_markup.inline_keyboard[0][0].callback_data == "choice:yes"
+
+
+def test_a_long_reply_after_buttons_is_its_own_message() -> None:
+    menu = Reply("Bạn muốn làm gì?", (Button("📂 Thủ tục theo lĩnh vực", "menu:topics"),))
+    answer = Reply(" ".join(_sentence(n) for n in range(40)))
+
+    messages = render_replies([menu, answer], CallbackPayloads())
+
+    assert [message.text for message in messages] == [menu.text, answer.text]
+    assert messages[1].reply_markup is None
+
+
+def test_replies_that_would_pass_the_limit_together_are_sent_apart() -> None:
+    first = Reply("a " * 1500)
+    second = Reply("b " * 1500)
+
+    messages = render_replies([first, second], CallbackPayloads())
+
+    assert [message.text for message in messages] == [first.text.strip(), second.text.strip()]
+
+
+def test_empty_replies_send_nothing() -> None:
+    assert render_replies([Reply(" "), Reply("")], CallbackPayloads()) == []

@@ -20,7 +20,7 @@ import pytest_asyncio
 from starlette.applications import Starlette
 
 from bot.channels.zalo import ZaloChannel, ZaloSetupError, event_signature, zalo_routes
-from bot.channels.zalo_render import MAX_TEXT_CHARS, PICK_A_NUMBER
+from bot.channels.zalo_render import MAX_TEXT_CHARS
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Button, Incoming, Reply
@@ -33,6 +33,8 @@ pytestmark = pytest.mark.asyncio
 APP_ID = "3608465248940903967"
 OA_SECRET_KEY = "oa-secret-key"
 USER = "2468458835296117922"
+# What the channel says under its numbered choices (texts.yaml: zalo.pick_a_number).
+PICK_A_NUMBER = "Nhắn số để chọn"
 FEE_QUESTION = "lệ phí làm căn cước"
 CONTENT = "Đèn đường ở tổ 5 phường An Bình hỏng đã hai tuần"
 PHOTO_URL = "https://photo-talk.zdn.vn/2/abc/anh-den-duong.jpg"

@@ -6,8 +6,11 @@ import unicodedata
 
 import pytest
 
-from bot.channels.zalo_render import MAX_TEXT_CHARS, PICK_A_NUMBER, render_turn, split_text
+from bot.channels.zalo_render import MAX_TEXT_CHARS, render_turn, split_text
 from bot.messages import Button, Link, Reply
+
+# What the channel says under its numbered choices (texts.yaml: zalo.pick_a_number).
+PICK_A_NUMBER = "Nhắn số để chọn"
 
 
 def test_buttons_become_numbered_choices_running_on_across_the_turn() -> None:
@@ -16,7 +19,7 @@ def test_buttons_become_numbered_choices_running_on_across_the_turn() -> None:
                                            Button("Nơi nộp hồ sơ", "proc:1:where"))),
         Reply("Câu trả lời có hữu ích không?", (Button("👍 Có", "helpful:7:yes"),
                                                 Button("👎 Chưa", "helpful:7:no"))),
-    ])
+    ], hint=PICK_A_NUMBER)
     assert turn.messages == [
         "Phí, lệ phí: 50.000 đồng\n\n1. Thành phần hồ sơ\n2. Nơi nộp hồ sơ\n\n"
         f"Câu trả lời có hữu ích không?\n\n3. 👍 Có\n4. 👎 Chưa\n{PICK_A_NUMBER}",
@@ -27,7 +30,8 @@ def test_buttons_become_numbered_choices_running_on_across_the_turn() -> None:
 
 def test_replies_share_a_message_while_they_fit() -> None:
     long = "x " * 900
-    turn = render_turn([Reply("Một"), Reply(long), Reply(long), Reply("Hai")])
+    turn = render_turn([Reply("Một"), Reply(long), Reply(long), Reply("Hai")],
+                       hint=PICK_A_NUMBER)
     assert turn.messages == [f"Một\n\n{long.strip()}", f"{long.strip()}\n\nHai"]
     assert all(len(message) <= MAX_TEXT_CHARS for message in turn.messages)
 
@@ -36,21 +40,22 @@ def test_labels_with_their_own_number_keep_it() -> None:
     scores = tuple(Button(f"{s} – điểm {s}", f"flow:choice:{s}") for s in (5, 4, 3, 2, 1))
     turn = render_turn([Reply("Bạn chấm mấy điểm?",
                               (*scores, Button("Quay lại", "flow:back"),
-                               Button("Hủy", "flow:cancel")))])
+                               Button("Hủy", "flow:cancel")))], hint=PICK_A_NUMBER)
     assert turn.messages == ["Bạn chấm mấy điểm?\n\n5 – điểm 5\n4 – điểm 4\n3 – điểm 3\n"
                              f"2 – điểm 2\n1 – điểm 1\n6. Quay lại\n7. Hủy\n{PICK_A_NUMBER}"]
     assert turn.choices[5] == "flow:choice:5" and turn.choices[6] == "flow:back"
 
 
 def test_a_procedure_code_is_not_taken_for_a_number() -> None:
-    turn = render_turn([Reply("Chọn", (Button("1.014061 Cấp thẻ", "a"), Button("Khác", "b")))])
+    turn = render_turn([Reply("Chọn", (Button("1.014061 Cấp thẻ", "a"), Button("Khác", "b")))],
+                       hint=PICK_A_NUMBER)
     assert turn.choices == {1: "a", 2: "b"}
 
 
 def test_links_are_label_and_url_lines_and_a_reply_without_buttons_offers_nothing() -> None:
     turn = render_turn([Reply("Xem thêm:", links=(
         Link("Cổng Dịch vụ công quốc gia", "https://dichvucong.gov.vn/"),
-        Link("", "https://vneid.gov.vn/")))])
+        Link("", "https://vneid.gov.vn/")))], hint=PICK_A_NUMBER)
     assert turn.messages == ["Xem thêm:\n\nCổng Dịch vụ công quốc gia: "
                              "https://dichvucong.gov.vn/\nhttps://vneid.gov.vn/"]
     assert turn.choices == {}
