@@ -191,11 +191,99 @@ def _create_channel_tables(db: Database) -> None:
         db.execute(statement)
 
 
+def _create_staff_tables(db: Database) -> None:
+    statements = [
+        # Officers of the agency. The password is kept only as a slow salted hash
+        # (bot/staff/passwords.py); `session_epoch` is part of every session cookie, so that
+        # bumping it (password changed, account disabled) ends all of that account's sessions.
+        """CREATE TABLE staff_accounts (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'officer', 'viewer')),
+            agency TEXT,
+            password_hash TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            session_epoch INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        # Every login attempt, to slow guessing from one address across many usernames too.
+        """CREATE TABLE staff_login_attempts (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            address TEXT,
+            succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_staff_login_attempts_address ON staff_login_attempts "
+        "(address, created_at)",
+        # What staff did, for admins to read. `details` is JSON.
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            staff TEXT,
+            action TEXT NOT NULL,
+            target TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            address TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_audit_log_created_at ON audit_log (created_at)",
+        # The petition workflow: who has it, which field (lĩnh vực) it concerns, the original
+        # of a duplicate, when it was closed, and whether the answer reached the citizen.
+        "ALTER TABLE petitions ADD COLUMN assigned_to TEXT",
+        "ALTER TABLE petitions ADD COLUMN assigned_agency TEXT",
+        "ALTER TABLE petitions ADD COLUMN field TEXT",
+        "ALTER TABLE petitions ADD COLUMN duplicate_of INTEGER REFERENCES petitions (id)",
+        "ALTER TABLE petitions ADD COLUMN closed_at TEXT",
+        "ALTER TABLE petitions ADD COLUMN answer_delivery TEXT",
+        "CREATE INDEX idx_petitions_status_due ON petitions (status, due_date)",
+        "CREATE INDEX idx_petitions_created_at ON petitions (created_at)",
+        "CREATE INDEX idx_petitions_assigned_to ON petitions (assigned_to)",
+        # A petition's history: created, status changes, assignment, internal notes, answers
+        # and whether they were delivered. `details` is JSON.
+        """CREATE TABLE petition_events (
+            id INTEGER PRIMARY KEY,
+            petition_id INTEGER NOT NULL REFERENCES petitions (id),
+            kind TEXT NOT NULL,
+            staff TEXT,
+            from_status TEXT,
+            to_status TEXT,
+            text TEXT,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_petition_events_petition ON petition_events (petition_id, id)",
+        # Messages to citizens that the bot starts (an answer to a petition, a status change,
+        # an announcement), sent through the citizen's own channel. The web chat has no push:
+        # its page fetches what is pending. `replies` is a JSON list of Reply dicts.
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            replies TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'delivered', 'failed')),
+            error TEXT,
+            created_at TEXT NOT NULL,
+            delivered_at TEXT
+        )""",
+        "CREATE INDEX idx_outbox_user_status ON outbox (channel, user_id, status)",
+        "CREATE INDEX idx_outbox_reason ON outbox (reason)",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "users, sessions, messages, petitions, ratings, answers, unanswered",
               _create_tables),
     Migration(2, "webhook events, Zalo tokens and numbered choices, failed deliveries",
               _create_channel_tables),
+    Migration(3, "staff accounts, login attempts, audit log, petition workflow, outbox",
+              _create_staff_tables),
 ]
 
 
