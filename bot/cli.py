@@ -9,6 +9,7 @@ Examples:
     python -m bot serve --port 8080
     python -m bot kb import ../shared/data/national-procedures.jsonl.gz
     python -m bot kb check
+    python -m bot staff add lan.nguyen --name "Nguyễn Thị Lan" --role officer
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import click
 
 from bot.config import Settings
+from bot.staff.cli import staff
 from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
 
 
@@ -134,7 +136,7 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     """
     import uvicorn
 
-    from bot.web import build_dialogue, create_app
+    from bot.web import build_dialogue, served_app
 
     try:
         dialogue = build_dialogue(db)
@@ -148,7 +150,7 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     except ValueError as error:  # a malformed setting in the environment, named
         click.echo(str(error), err=True)
         sys.exit(2)
-    from bot.channels.setup import build_channels, check_channels, plan_channels
+    from bot.channels.setup import check_channels, plan_channels
 
     settings = replace(Settings.from_env(), db_path=db)
     problems = check_channels(settings, workers)
@@ -165,9 +167,10 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     if plan.zalo:
         click.echo("Zalo OA: webhook on /webhooks/zalo")
     options = dict(host=host, port=port, log_level="info", access_log=access_log)
+    click.echo(f"Staff pages at http://{shown_host}:{port}/staff/ (accounts: "
+               "python -m bot staff add)")
     if workers == 1:
-        routes, running = build_channels(dialogue, settings)
-        uvicorn.run(create_app(dialogue, extra_routes=routes, running=running), **options)
+        uvicorn.run(served_app(dialogue, settings), **options)
         return
     # Each worker process builds its own app from the environment; the check above has
     # already shown that the knowledge and settings are valid.
@@ -218,3 +221,7 @@ def kb_check(root: Path) -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) in the knowledge files")
     click.echo("knowledge OK")
+
+
+main.add_command(staff)
+

@@ -39,6 +39,15 @@ class Settings:
     zalo_oa_refresh_token: str | None = field(default=None, repr=False)
     zalo_api_base_url: str = ZALO_API_BASE_URL
     zalo_oauth_base_url: str = ZALO_OAUTH_BASE_URL
+    # The staff side (bot/staff).
+    staff_secret_key: str | None = field(default=None, repr=False)
+    staff_cookie_secure: bool = False
+    # The address officers open the staff pages at, for links in notifications.
+    staff_base_url: str | None = None
+    staff_telegram_chat_id: str | None = None
+    # Hour (Vietnam time) of the daily digest of overdue petitions to the staff group.
+    staff_digest_hour: int = 8
+    overrides_path: Path = Path("var/knowledge-overrides.yaml")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -64,6 +73,12 @@ class Settings:
             zalo_oa_refresh_token=env.text("ZALO_OA_REFRESH_TOKEN"),
             zalo_api_base_url=env.url("ZALO_API_BASE_URL", ZALO_API_BASE_URL),
             zalo_oauth_base_url=env.url("ZALO_OAUTH_BASE_URL", ZALO_OAUTH_BASE_URL),
+            staff_secret_key=env.text("STAFF_SECRET_KEY"),
+            staff_cookie_secure=env.flag("STAFF_COOKIE_SECURE"),
+            staff_base_url=env.optional_url("STAFF_BASE_URL"),
+            staff_telegram_chat_id=env.text("STAFF_TELEGRAM_CHAT_ID"),
+            staff_digest_hour=env.integer("STAFF_DIGEST_HOUR", 8, minimum=0, maximum=23),
+            overrides_path=Path(env.text("BOT_OVERRIDES") or "var/knowledge-overrides.yaml"),
         )
 
 
@@ -91,6 +106,15 @@ class _Environment:
                 f"at least {minimum}")
             raise ValueError(f"{name} must be {bounds}, not {value}")
         return value
+
+    def flag(self, name: str) -> bool:
+        raw = (self.text(name) or "0").lower()
+        if raw not in ("0", "1", "true", "false", "yes", "no"):
+            raise ValueError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+        return raw in ("1", "true", "yes")
+
+    def optional_url(self, name: str) -> str | None:
+        return self.url(name, "") if self.text(name) else None
 
     def url(self, name: str, default: str) -> str:
         raw = self.text(name)

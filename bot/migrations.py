@@ -271,6 +271,13 @@ def _create_staff_tables(db: Database) -> None:
             delivered_at TEXT
         )""",
         "CREATE INDEX idx_outbox_user_status ON outbox (channel, user_id, status)",
+        # Secrets the bot makes for itself, shared by its workers and kept across restarts
+        # (the key that signs staff session cookies, unless STAFF_SECRET_KEY gives one).
+        """CREATE TABLE app_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
         "CREATE INDEX idx_outbox_reason ON outbox (reason)",
     ]
     for statement in statements:
@@ -282,7 +289,8 @@ MIGRATIONS: list[Migration] = [
               _create_tables),
     Migration(2, "webhook events, Zalo tokens and numbered choices, failed deliveries",
               _create_channel_tables),
-    Migration(3, "staff accounts, login attempts, audit log, petition workflow, outbox",
+    Migration(3, "staff accounts, login attempts, audit log, petition workflow, outbox, "
+              "app secrets",
               _create_staff_tables),
 ]
 

@@ -20,7 +20,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -552,6 +553,25 @@ class Store:
             params.append(user_id)
         rows = self._rows(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
         return [_failed_delivery(row) for row in rows]
+
+    # For the modules that keep their own tables in this database (bot/staff/...)
+
+    @contextmanager
+    def writing(self) -> Iterator[Database]:
+        """The connection for writes that must land together: one transaction, committed when
+        the block ends (rolled back on error), under the store's lock."""
+        with self._lock, write_transaction(self.db):
+            yield self.db
+
+    @_serialised
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of a read-only query, as dicts."""
+        return list(self.db.query(sql, list(params)))
+
+    @_serialised
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One autocommitted statement; the number of rows it changed."""
+        return self.db.execute(sql, list(params)).rowcount
 
     # Helpers
 

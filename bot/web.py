@@ -89,14 +89,19 @@ def build_dialogue(db_path: Path, settings: Settings | None = None) -> Dialogue:
 
 
 def app_from_environment() -> Starlette:
-    """The app for one worker process of `bot serve --workers N` (database from BOT_DB),
-    with the chat apps the environment configures (bot/channels/setup.py)."""
-    from bot.channels.setup import build_channels
-
+    """The app for one worker process of `bot serve --workers N` (database from BOT_DB)."""
     settings = Settings.from_env()
-    dialogue = build_dialogue(settings.db_path)
+    return served_app(build_dialogue(settings.db_path), settings)
+
+
+def served_app(dialogue: Dialogue, settings: Settings) -> Starlette:
+    """What `bot serve` serves: the web chat, the staff pages under /staff, and the chat apps
+    the environment configures (bot/channels/setup.py)."""
+    from bot.channels.setup import build_channels
+    from bot.staff.app import staff_for
+
     routes, running = build_channels(dialogue, settings)
-    return create_app(dialogue, extra_routes=routes, running=running)
+    return create_app(dialogue, extra_routes=[*routes, staff_for(dialogue)], running=running)
 
 
 def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,

@@ -365,6 +365,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict:
         return Echo()
 
     monkeypatch.setattr(web, "build_dialogue", build_dialogue)
+    monkeypatch.setattr(web, "served_app", lambda dialogue, settings: ("app", dialogue))
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
     for name in ("BOT_HOST", "BOT_PORT", "BOT_DB"):
         monkeypatch.delenv(name, raising=False)

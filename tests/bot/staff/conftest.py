@@ -1,0 +1,58 @@
+"""A staff site over a fresh database, and officers to log in with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from bot.config import Settings
+from bot.staff.app import staff_mount
+from bot.staff.site import StaffSite
+from bot.store import Store
+
+PASSWORD = "mật khẩu thử nghiệm"
+_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "bot.db") as store:
+        yield store
+
+
+@pytest.fixture
+def site(store: Store) -> StaffSite:
+    site = StaffSite(store, replace(Settings.from_env({}), db_path=Path(store.path)),
+                     login_delay_base=0)
+    site.accounts.add("admin", "Quản trị viên", "admin", PASSWORD)
+    site.accounts.add("lan", "Nguyễn Thị Lan", "officer", PASSWORD, agency="UBND phường An Bình")
+    site.accounts.add("minh", "Trần Văn Minh", "viewer", PASSWORD)
+    return site
+
+
+@pytest.fixture
+def client(site: StaffSite) -> TestClient:
+    return TestClient(Starlette(routes=[staff_mount(site)]))
+
+
+def csrf_of(html: str) -> str:
+    match = _CSRF_RE.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD):
+    token = csrf_of(client.get("/staff/login").text)
+    return client.post("/staff/login", data={"username": username, "password": password,
+                                             "csrf_token": token}, follow_redirects=False)
+
+
+def csrf(client: TestClient, page: str = "/staff/accounts") -> str:
+    """The CSRF token of the logged-in session, read from any page with a form."""
+    return csrf_of(client.get(page).text)
