@@ -271,6 +271,29 @@ def _create_staff_tables(db: Database) -> None:
             delivered_at TEXT
         )""",
         "CREATE INDEX idx_outbox_user_status ON outbox (channel, user_id, status)",
+        # A rating may be of how a petition was handled (asked when it closes): a new subject
+        # and the petition it is about. SQLite cannot change a CHECK, so the table is rebuilt.
+        """CREATE TABLE ratings_new (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT,
+            subject TEXT NOT NULL
+                CHECK (subject IN ('visit', 'procedure', 'bot', 'petition')),
+            procedure_code TEXT,
+            petition_id INTEGER REFERENCES petitions (id),
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "INSERT INTO ratings_new (id, channel, user_id, subject, procedure_code, score, "
+        "comment, created_at) SELECT id, channel, user_id, subject, procedure_code, score, "
+        "comment, created_at FROM ratings",
+        "DROP TABLE ratings",
+        "ALTER TABLE ratings_new RENAME TO ratings",
+        "CREATE INDEX idx_ratings_user ON ratings (channel, user_id)",
+        "CREATE INDEX idx_ratings_created_at ON ratings (created_at)",
+        "CREATE INDEX idx_answers_created_at ON answers (created_at)",
+        "CREATE INDEX idx_unanswered_created_at ON unanswered (created_at)",
         # Secrets the bot makes for itself, shared by its workers and kept across restarts
         # (the key that signs staff session cookies, unless STAFF_SECRET_KEY gives one).
         """CREATE TABLE app_secrets (
