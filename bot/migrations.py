@@ -238,6 +238,11 @@ def _create_staff_tables(db: Database) -> None:
         "ALTER TABLE petitions ADD COLUMN duplicate_of INTEGER REFERENCES petitions (id)",
         "ALTER TABLE petitions ADD COLUMN closed_at TEXT",
         "ALTER TABLE petitions ADD COLUMN answer_delivery TEXT",
+        # When the staff Telegram group was told of the petition; those already there when
+        # this column arrives count as told, so that an upgrade does not flood the group.
+        "ALTER TABLE petitions ADD COLUMN staff_notified_at TEXT",
+        "UPDATE petitions SET staff_notified_at = created_at",
+        "CREATE INDEX idx_petitions_unnotified ON petitions (id) WHERE staff_notified_at IS NULL",
         "CREATE INDEX idx_petitions_status_due ON petitions (status, due_date)",
         "CREATE INDEX idx_petitions_created_at ON petitions (created_at)",
         "CREATE INDEX idx_petitions_assigned_to ON petitions (assigned_to)",
@@ -294,6 +299,12 @@ def _create_staff_tables(db: Database) -> None:
         "CREATE INDEX idx_ratings_created_at ON ratings (created_at)",
         "CREATE INDEX idx_answers_created_at ON answers (created_at)",
         "CREATE INDEX idx_unanswered_created_at ON unanswered (created_at)",
+        # Small facts the running bot keeps between restarts (e.g. the day of the last digest).
+        """CREATE TABLE app_state (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
         # Secrets the bot makes for itself, shared by its workers and kept across restarts
         # (the key that signs staff session cookies, unless STAFF_SECRET_KEY gives one).
         """CREATE TABLE app_secrets (

@@ -36,7 +36,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -98,27 +98,40 @@ def served_app(dialogue: Dialogue, settings: Settings) -> Starlette:
     """What `bot serve` serves: the web chat, the staff pages under /staff, and the chat apps
     the environment configures (bot/channels/setup.py)."""
     from bot.channels.setup import build_channels
+    from bot.citizen_messages import CitizenMessenger
     from bot.staff.app import staff_for
 
-    routes, running = build_channels(dialogue, settings)
-    return create_app(dialogue, extra_routes=[*routes, staff_for(dialogue)], running=running)
+    channels = build_channels(dialogue, settings)
+    messenger = CitizenMessenger(dialogue.store, channels.senders)
+    staff = staff_for(dialogue, messenger, channels)
+    return create_app(dialogue, extra_routes=[*channels.routes, staff.mount],
+                      running=[*channels.running, *staff.running],
+                      pending_messages=messenger.pending_for_web)
 
 
 def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,
                frame_ancestors: str = FRAME_ANCESTORS, threadpool: bool = False,
-               extra_routes: Sequence[Route] = (),
-               running: Sequence[Callable[[], AbstractAsyncContextManager]] = ()) -> Starlette:
+               extra_routes: Sequence[BaseRoute] = (),
+               running: Sequence[Callable[[], AbstractAsyncContextManager]] = (),
+               pending_messages: Callable[[str], list[Reply]] | None = None) -> Starlette:
     """The web chat over `dialogue` (anything with `.handle(Incoming) -> list[Reply]`).
 
     `threadpool=True` runs each turn in a worker thread instead of on the event loop.
+    `pending_messages(user)` gives the messages the bot started to a web citizen (a
+    petition's answer), served by GET /api/messages; by default those of the dialogue's store.
     """
     chat = ChatEndpoint(dialogue, threadpool=threadpool)
+    if pending_messages is None and hasattr(dialogue, "store"):
+        from bot.citizen_messages import CitizenMessenger
+
+        pending_messages = CitizenMessenger(dialogue.store).pending_for_web
     routes = [
         Route("/", file_endpoint(static_dir / "chat.html", "text/html; charset=utf-8")),
         Route("/embed.js",
               file_endpoint(static_dir / "embed.js", "text/javascript; charset=utf-8")),
         Mount("/static", app=RevalidatedStaticFiles(directory=static_dir), name="static"),
         Route("/api/chat", chat, methods=["POST"]),
+        Route("/api/messages", messages_endpoint(pending_messages or (lambda user: []))),
         Route("/healthz", healthz),
         *extra_routes,
     ]
@@ -183,6 +196,25 @@ class RevalidatedStaticFiles(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers.setdefault("cache-control", "no-cache")
         return response
+
+
+def messages_endpoint(pending: Callable[[str], list[Reply]]):
+    """GET /api/messages?user=ID: what the bot has said to this web citizen on its own since
+    the page last asked (e.g. the agency's answer to their petition), each message once.
+
+    The user id is the random one the page made for itself (128 bits), so it is also what
+    lets only that page read its messages.
+    """
+    async def endpoint(request: Request) -> Response:
+        user = request.query_params.get("user", "")
+        if not USER_ID.fullmatch(user):
+            return JSONResponse({"error": '"user" must be 1 to 64 letters A-Z or a-z, digits, '
+                                          '"_" or "-"'}, status_code=400)
+        replies = pending(user)
+        return JSONResponse({"replies": [reply.to_dict() for reply in replies]},
+                            headers={"Cache-Control": "no-store"})
+
+    return endpoint
 
 
 async def healthz(request: Request) -> Response:

@@ -41,6 +41,9 @@ def plan_channels(settings: Settings, workers: int = 1,
     webhook_url = environ.get(TELEGRAM_WEBHOOK_URL) or None
     telegram = bool(settings.telegram_bot_token)
     zalo = bool(settings.zalo_app_id)
+    if settings.staff_telegram_chat_id and not telegram:
+        problems.append("STAFF_TELEGRAM_CHAT_ID is set but TELEGRAM_BOT_TOKEN is not: the bot "
+                        "posts to the staff group as the Telegram bot")
     if (telegram or zalo) and workers > 1:
         problems.append("Telegram and Zalo are served by one process, so that each citizen's "
                         "messages are answered in order: serve with --workers 1")
@@ -81,24 +84,40 @@ def check_channels(settings: Settings, workers: int = 1,
     return problems
 
 
-def build_channels(dialogue, settings: Settings, environ: Mapping[str, str] = os.environ):
-    """The configured channels: (routes to mount, async context managers to run)."""
+@dataclass
+class Channels:
+    """The configured chat apps, ready to mount and run."""
+
+    routes: list = field(default_factory=list)
+    # Async context managers to enter while the server runs (they start and stop the apps).
+    running: list = field(default_factory=list)
+    # channel name -> `async send(user_id, replies) -> bool`, for messages the bot starts.
+    senders: dict = field(default_factory=dict)
+    telegram: object | None = None
+
+
+def build_channels(dialogue, settings: Settings,
+                   environ: Mapping[str, str] = os.environ) -> Channels:
+    """The configured channels (see Channels)."""
     plan = plan_channels(settings, 1, environ)
-    routes, running = [], []
+    channels = Channels()
     if plan.telegram:
         from bot.channels.telegram import TelegramChannel, telegram_routes, telegram_running
 
         telegram = TelegramChannel(dialogue, settings, webhook_url=plan.telegram_webhook_url,
                                    secret_token=plan.telegram_secret)
-        routes += telegram_routes(telegram)
-        running.append(lambda: telegram_running(telegram))
+        channels.routes += telegram_routes(telegram)
+        channels.running.append(lambda: telegram_running(telegram))
+        channels.senders["telegram"] = telegram.send_replies
+        channels.telegram = telegram
     if plan.zalo:
         from bot.channels.zalo import ZaloChannel, zalo_routes
 
         zalo = ZaloChannel(dialogue, settings)
-        routes += zalo_routes(zalo)
-        running.append(lambda: _zalo_running(zalo))
-    return routes, running
+        channels.routes += zalo_routes(zalo)
+        channels.running.append(lambda: _zalo_running(zalo))
+        channels.senders["zalo"] = zalo.send_replies
+    return channels
 
 
 def _zalo_running(channel):

@@ -42,7 +42,13 @@ from typing import TYPE_CHECKING, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import ChatMember, LinkPreviewOptions, Update
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import (
     BadRequest,
@@ -66,7 +72,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.telegram_render import CallbackPayloads, render_replies
+from bot.channels.telegram_render import CallbackPayloads, render_replies, split_text
 from bot.channels.telegram_updates import (
     CHANNEL,
     COMMANDS,
@@ -373,6 +379,21 @@ class TelegramChannel:
         answer); False if they blocked the bot or Telegram would not take them."""
         async with self._chat_locks.hold(user_id):
             return await self._deliver(int(user_id), user_id, replies)
+
+    async def post_to_group(self, chat_id: str, text: str, button_label: str | None = None,
+                            button_url: str | None = None) -> bool:
+        """A message to a group (the staff's), with an optional link button; False if
+        Telegram would not take it (the reason is logged)."""
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(button_label, url=button_url)]]) \
+            if button_label and button_url else None
+        try:
+            for part in split_text(text):
+                await self.application.bot.send_message(
+                    chat_id, part, reply_markup=markup, link_preview_options=NO_PREVIEW)
+        except TelegramError as error:
+            log.warning("could not post to the Telegram group %s: %s", chat_id, error.message)
+            return False
+        return True
 
     async def _deliver(self, chat_id: int, user_id: str, replies: list[Reply]) -> bool:
         bot = self.application.bot

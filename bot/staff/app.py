@@ -11,7 +11,11 @@ STAFF_COOKIE_SECURE is set (behind HTTPS, as in production).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,8 +26,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.channels.setup import Channels
+from bot.citizen_messages import CitizenMessenger
 from bot.dialogue import Dialogue
 from bot.staff.account_pages import account_routes
+from bot.staff.notify import GroupPost, StaffNotifier
 from bot.staff.security import SESSION_COOKIE, SESSION_HOURS, guarded, session_secret
 from bot.staff.site import STATIC_DIR, StaffSite
 
@@ -61,8 +68,39 @@ def _relative(route: BaseRoute) -> BaseRoute:
     return route
 
 
-def staff_for(dialogue: Dialogue) -> Mount:
-    """The staff pages over the dialogue's store and settings, as `bot serve` mounts them."""
-    site = StaffSite(dialogue.store, dialogue.settings)
-    return staff_mount(site)
+@dataclass
+class StaffSide:
+    """The staff pages to mount, and what runs beside them while the server runs."""
 
+    mount: Mount
+    running: list[Callable[[], AbstractAsyncContextManager]] = field(default_factory=list)
+
+
+def staff_for(dialogue: Dialogue, messenger: CitizenMessenger, channels: Channels) -> StaffSide:
+    """The staff side over the dialogue's store and settings, as `bot serve` runs it."""
+    site = StaffSite(dialogue.store, dialogue.settings)
+    side = StaffSide(staff_mount(site))
+    chat_id = dialogue.settings.staff_telegram_chat_id
+    if chat_id and channels.telegram is not None:
+        telegram = channels.telegram
+
+        async def post(message: GroupPost) -> bool:
+            return await telegram.post_to_group(chat_id, message.text, message.button_label,
+                                                message.button_url)
+
+        notifier = StaffNotifier(dialogue.store, dialogue.settings,
+                                 dialogue.knowledge.handkept.text, post)
+        side.running.append(lambda: background(notifier.run()))
+    return side
+
+
+@asynccontextmanager
+async def background(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Runs `work` as a task while the block runs; cancelled at its end."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -5,6 +5,9 @@
 
 (function () {
   const API_URL = "api/chat";
+  const MESSAGES_URL = "api/messages";
+  // How often the page asks for messages the agency sent on its own (a petition's answer).
+  const POLL_MS = 15000;
   const USER_KEY = "thutuc-chat:user";
   const HISTORY_KEY = "thutuc-chat:history";
   const MAX_HISTORY = 200;
@@ -325,5 +328,31 @@
     renderAll();
   });
 
+  // --- messages the agency sends on its own ----------------------------------------------
+
+  async function fetchPending() {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(MESSAGES_URL + "?user=" + encodeURIComponent(user), {
+        cache: "no-store",
+      });
+      if (!response.ok) return;
+      const data = await response.json();
+      const replies = data && Array.isArray(data.replies) ? data.replies : [];
+      let first = null;
+      for (const reply of replies) {
+        const node = addMessage({ from: "bot", ...reply });
+        first = first || node;
+      }
+      if (first) scrollToReply(first);
+    } catch (error) {
+      /* offline for now: asked again at the next tick */
+    }
+  }
+
+  document.addEventListener("visibilitychange", fetchPending);
+  window.setInterval(fetchPending, POLL_MS);
+
   renderAll();
+  fetchPending();
 })();

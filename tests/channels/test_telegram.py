@@ -420,3 +420,26 @@ async def test_a_payload_over_64_bytes_comes_back_whole(fake, webhook, dialogue,
     await Citizen(fake, webhook).presses(data, "")
 
     assert seen[0].button == long
+
+
+# --- the staff group ------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_post_to_the_staff_group_carries_its_link_button(fake, webhook) -> None:
+    group = -1001234567890
+    posted = await webhook.post_to_group(str(group), "📥 Phản ánh mới PA-2026-000001",
+                                         "Mở phản ánh",
+                                         "https://bot.example.gov.vn/staff/petitions/PA-2026-000001")
+
+    [message] = fake.sent_messages(group)
+    assert posted and message["text"] == "📥 Phản ánh mới PA-2026-000001"
+    assert message["reply_markup"]["inline_keyboard"] == [[{
+        "text": "Mở phản ánh",
+        "url": "https://bot.example.gov.vn/staff/petitions/PA-2026-000001"}]]
+
+
+@pytest.mark.asyncio
+async def test_a_refused_post_to_the_staff_group_is_reported_not_raised(fake, webhook) -> None:
+    fake.fail_next("sendMessage", 400)
+    assert not await webhook.post_to_group("-100999", "📥 Phản ánh mới")
