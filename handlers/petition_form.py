@@ -10,7 +10,7 @@ import re
 from datetime import timedelta, timezone
 
 from bot.messages import Button, Reply
-from bot.working_days import add_working_days
+from bot.working_days import default_calendar
 from handlers.context import Context
 from handlers.forms import Form, Invalid, Step, choice
 from knowledge.understand import PROCEDURE, Understander
@@ -109,7 +109,7 @@ def _summary(ctx: Context, data: dict) -> str:
 
 def _finish(ctx: Context, data: dict) -> list[Reply]:
     today = ctx.now.astimezone(VIETNAM).date()
-    due = add_working_days(today, ctx.settings.petition_answer_working_days)
+    due = default_calendar().add_working_days(today, ctx.settings.petition_answer_working_days)
     contact = data["contact"]
     petition = ctx.store.create_petition(
         ctx.channel, ctx.user,

@@ -1,4 +1,5 @@
-"""Validation of the hand-kept knowledge (contacts, guides, FAQ, aliases, intents, texts).
+"""Validation of the hand-kept knowledge (contacts, guides, FAQ, aliases, intents, texts,
+public holidays).
 
 `check_knowledge(root)` reads every hand-kept YAML file under `root` (normally the
 `knowledge/` package folder) and returns a list of `Problem`s, each naming the file, the
@@ -34,7 +35,10 @@ FAQ_FILE = "yaml/faq.yaml"
 ALIASES_FILE = "yaml/aliases.yaml"
 INTENTS_FILE = "yaml/intents.yaml"
 TEXTS_FILE = "locales/texts.yaml"
-HANDKEPT_FILES = (CONTACTS_FILE, GUIDES_FILE, FAQ_FILE, ALIASES_FILE, INTENTS_FILE, TEXTS_FILE)
+HOLIDAYS_FILE = "yaml/holidays.yaml"
+HANDKEPT_FILES = (
+    CONTACTS_FILE, GUIDES_FILE, FAQ_FILE, ALIASES_FILE, INTENTS_FILE, TEXTS_FILE, HOLIDAYS_FILE
+)
 
 CONTACT_SCOPES = ("national", "province", "commune")
 CONTACT_KINDS = ("hotline", "email", "web", "office")
@@ -697,6 +701,14 @@ def _check_texts(root: Node, out: _File) -> None:
             )
 
 
+def _check_holidays(root: Node, out: _File) -> None:
+    # The rules live next to the loader in knowledge/holidays.py, which builds on this module,
+    # hence the import here rather than at the top.
+    from knowledge.holidays import check_holidays
+
+    check_holidays(root, out)
+
+
 _CHECKS: dict[str, Callable[[Node, _File], None]] = {
     CONTACTS_FILE: _check_contacts,
     GUIDES_FILE: _check_guides,
@@ -704,6 +716,7 @@ _CHECKS: dict[str, Callable[[Node, _File], None]] = {
     ALIASES_FILE: _check_aliases,
     INTENTS_FILE: _check_intents,
     TEXTS_FILE: _check_texts,
+    HOLIDAYS_FILE: _check_holidays,
 }
 
 
