@@ -10,6 +10,7 @@ Examples:
     python -m bot kb import ../shared/data/national-procedures.jsonl.gz
     python -m bot kb check
     python -m bot staff add lan.nguyen --name "Nguyễn Thị Lan" --role officer
+    python -m bot report --period 2026-Q1 --xlsx bao-cao-quy-1.xlsx
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import click
 
 from bot.config import Settings
+from bot.report_cli import report
 from bot.staff.cli import staff
 from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
 
@@ -224,4 +226,5 @@ def kb_check(root: Path) -> None:
 
 
 main.add_command(staff)
+main.add_command(report)
 
