@@ -16,6 +16,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.config import Settings
 from bot.messages import Button, Incoming, Reply
@@ -26,6 +27,7 @@ from handlers.forms import Form
 from handlers.petition_form import PETITION
 from handlers.rating_form import RATING
 from knowledge.base import Knowledge
+from knowledge.live_overrides import OverridesWatcher
 from knowledge.topics import Topics, load_topics
 from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander, Understanding
 
@@ -63,9 +65,14 @@ class FloodGuard:
 
 
 class Dialogue:
+    """`overrides_path`: the officers' knowledge overrides (knowledge/overrides.py), followed
+    while the bot runs: a change is used from the next message on. None: the committed
+    knowledge only."""
+
     def __init__(self, knowledge: Knowledge, store: Store, settings: Settings | None = None,
                  topics: Topics | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 overrides_path: Path | str | None = None) -> None:
         self.knowledge = knowledge
         self.store = store
         self.settings = settings or Settings.from_env({})
@@ -76,12 +83,30 @@ class Dialogue:
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         # Button payloads by their prefix ("proc:...", "menu:..."), built once.
         self._buttons = self._button_handlers()
+        self.overrides = (OverridesWatcher(overrides_path, knowledge)
+                          if overrides_path is not None else None)
+        self.refresh_overrides()
+
+    def refresh_overrides(self) -> bool:
+        """Takes up the officers' overrides if their file changed since the last message
+        (otherwise this is one os.stat); True when the knowledge changed."""
+        if self.overrides is None:
+            return False
+        overlay = self.overrides.refresh()
+        if overlay is None:
+            return False
+        # The knowledge first: an understanding from the new understander must find the FAQ
+        # entries it names in the knowledge the handlers are given.
+        self.knowledge = overlay.knowledge
+        self.understander = self.understander.rebuilt(overlay.knowledge, overlay.matcher)
+        return True
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message or button press from any channel."""
         return self.turn(incoming).replies
 
     def turn(self, incoming: Incoming) -> Turn:
+        self.refresh_overrides()
         lock = self._locks[hash((incoming.channel, incoming.user)) % LOCK_STRIPES]
         with lock:
             return self._turn(incoming)
@@ -284,8 +309,9 @@ def _listed(reply: Reply | None) -> list[Reply] | None:
     return [reply] if reply is not None else None
 
 
-def offline_dialogue(knowledge: Knowledge) -> Dialogue:
+def offline_dialogue(knowledge: Knowledge,
+                     overrides_path: Path | str | None = None) -> Dialogue:
     """A dialogue over a throw-away in-memory store, without a flood limit: for the command
     line, the terminal chat and benchmarks, where one person asks many questions."""
     settings = replace(Settings.from_env({}), flood_messages=1_000_000_000)
-    return Dialogue(knowledge, Store(":memory:"), settings)
+    return Dialogue(knowledge, Store(":memory:"), settings, overrides_path=overrides_path)

@@ -563,6 +563,12 @@ class Store:
         with self._lock, write_transaction(self.db):
             yield self.db
 
+    @contextmanager
+    def reading(self) -> Iterator[Database]:
+        """The connection, under the store's lock, for a module that runs its own reads."""
+        with self._lock:
+            yield self.db
+
     @_serialised
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of a read-only query, as dicts."""

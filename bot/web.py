@@ -85,7 +85,9 @@ def build_dialogue(db_path: Path, settings: Settings | None = None) -> Dialogue:
     # garbage collector's full passes, which would otherwise stall answers for 100 ms and more.
     gc.collect()
     gc.freeze()
-    return Dialogue(knowledge, Store(settings.db_path), settings)
+    # The officers' answers and links from the review pages, followed while the bot runs.
+    return Dialogue(knowledge, Store(settings.db_path), settings,
+                    overrides_path=settings.overrides_path)
 
 
 def app_from_environment() -> Starlette:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.messages import Button, Link, Reply
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
@@ -28,8 +30,20 @@ def faq_reply(knowledge: Knowledge, faq_id: str) -> Reply | None:
     if entry is None:
         return None
     t = knowledge.handkept.text
-    return Reply(f"❓ {entry.question}\n{entry.answer}",
-                 links=(Link(t("source_label"), entry.source.url),))
+    if entry.source.url:
+        return Reply(f"❓ {entry.question}\n{entry.answer}",
+                     links=(Link(t("source_label"), entry.source.url),))
+    # An answer the agency wrote itself (knowledge/overrides.py) has no page to cite: the
+    # agency is its source, on the day it was written.
+    source = t("faq.agency_source", date=_day(entry.source.checked))
+    return Reply(f"❓ {entry.question}\n{entry.answer}\n\n{source}")
+
+
+def _day(iso_day: str) -> str:
+    try:
+        return date.fromisoformat(iso_day).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso_day
 
 
 def guide_menu(knowledge: Knowledge) -> Reply:

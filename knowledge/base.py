@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.aspects import AspectDetector, AspectMatch
 from knowledge.catalog import load_procedures
-from knowledge.handkept import KNOWLEDGE_DIR, HandKept, load_handkept
+from knowledge.handkept import KNOWLEDGE_DIR, FaqEntry, HandKept, load_handkept
 from knowledge.intent_model import IntentModel
 from knowledge.normalize import NormalizedText, Normalizer, folded_words
 from knowledge.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
@@ -69,8 +69,7 @@ class Knowledge:
     def build(cls, records: list[dict], handkept: HandKept) -> Knowledge:
         rules = RankingRules.load()
         index = ProcedureIndex(records, rules, _abbreviations_in_names(handkept))
-        aliases = AliasTable((term, alias.means) for alias in handkept.aliases
-                             for term in alias.terms)
+        aliases = AliasTable(alias_pairs(handkept))
         shorthand = {item.short: item.means for item in handkept.abbreviations}
         vocabulary = _vocabulary(index, handkept)
         normalizer = Normalizer(vocabulary, shorthand, protected=index.vocabulary)
@@ -88,9 +87,7 @@ class Knowledge:
             intent_examples=ExampleIndex(
                 (name, example, words(example))
                 for name, spec in handkept.intents.items() for example in spec.examples),
-            faq_examples=ExampleIndex(
-                (entry.id, text, words(text))
-                for entry in handkept.faq for text in (entry.question, *entry.examples)),
+            faq_examples=faq_example_index(handkept.faq, normalizer),
             guide_examples=ExampleIndex(
                 (guide.id, text, words(text))
                 for guide in handkept.guides for text in (guide.title["vi"], *guide.keywords)),
@@ -102,6 +99,17 @@ class Knowledge:
         )
         knowledge.intent_model = _train_intent_model(knowledge, records)
         return knowledge
+
+
+def alias_pairs(handkept: HandKept) -> list[tuple[str, str]]:
+    """(everyday term, official wording) for every alias of aliases.yaml."""
+    return [(term, alias.means) for alias in handkept.aliases for term in alias.terms]
+
+
+def faq_example_index(faq: Iterable[FaqEntry], normalizer: Normalizer) -> ExampleIndex:
+    """The FAQ entries' questions and examples, by entry id, for nearest-example matching."""
+    return ExampleIndex((entry.id, text, list(normalizer.normalize(text).folded))
+                        for entry in faq for text in (entry.question, *entry.examples))
 
 
 def _abbreviations_in_names(handkept: HandKept) -> dict[str, str]:

@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
 from knowledge.normalize import NormalizedText, Token
 from knowledge.ranking import RankedProcedure
+
+if TYPE_CHECKING:
+    from knowledge.live_overrides import OverrideMatcher
 
 PROCEDURE = "procedure"
 OUT_OF_SCOPE = "out_of_scope"
@@ -68,11 +72,25 @@ class Understanding:
 
 
 class Understander:
-    def __init__(self, knowledge: Knowledge, cache_size: int = CACHE_SIZE) -> None:
+    """`overrides` (knowledge/live_overrides.py) are the officers' decisions: a question one of
+    them is meant by is answered accordingly, before any ranking."""
+
+    def __init__(self, knowledge: Knowledge, cache_size: int = CACHE_SIZE,
+                 overrides: OverrideMatcher | None = None) -> None:
         self.knowledge = knowledge
+        self.overrides = overrides
+        self.cache_size = cache_size
         # Citizens ask the same things again and again; the knowledge does not change while
-        # the process runs, so an understanding can be reused for the same text.
+        # the process runs (new overrides make a new Understander, see `rebuilt`), so an
+        # understanding can be reused for the same text.
         self.understand = lru_cache(maxsize=cache_size)(self._understand)
+
+    def rebuilt(self, knowledge: Knowledge,
+                overrides: OverrideMatcher | None) -> Understander:
+        """An understander like this one over other knowledge, with an empty cache: one made
+        anew rather than this one's cache cleared, so that an understanding still being worked
+        out with the old knowledge in another thread cannot land in the new cache."""
+        return Understander(knowledge, self.cache_size, overrides)
 
     def _understand(self, text: str) -> Understanding:
         normalized = self.knowledge.normalizer.normalize(text)
@@ -84,6 +102,10 @@ class Understander:
                                  ranked=(by_code,), has_diacritics=normalized.has_diacritics)
         if not words:
             return Understanding(text, OUT_OF_SCOPE, has_diacritics=normalized.has_diacritics)
+        if self.overrides is not None:
+            overridden = self._overridden(self.overrides, text, normalized, aspect)
+            if overridden is not None:
+                return overridden
         ranked = self._rank(normalized, aspect)
         # Examples are matched with the everyday words and their official meanings both.
         matching_words = self.knowledge.aliases.expand(words)
@@ -99,6 +121,25 @@ class Understander:
             return Understanding(**base, procedure=chosen, alternatives=alternatives,
                                  aspect=aspect.aspect if aspect else OVERVIEW)
         return Understanding(**base, aspect=None, **self._handkept_matches(matching_words))
+
+    def _overridden(self, overrides: OverrideMatcher, text: str, normalized: NormalizedText,
+                    aspect: AspectMatch | None) -> Understanding | None:
+        """The understanding an officer's override gives the question, if one is meant."""
+        found = overrides.match(normalized, aspect)
+        if found is None:
+            return None
+        if found.kind == "faq":
+            return Understanding(text, "online_help", faq_id=found.target,
+                                 has_diacritics=normalized.has_diacritics)
+        record = self.knowledge.procedures[found.target]
+        ranked = self._rank(normalized, aspect)
+        linked = next((r for r in ranked if r.code == found.target),
+                      RankedProcedure(found.target, record["name"], 1.0, 1.0, 1.0, 99.0,
+                                      record["name"]))
+        # The officer said which procedure these words mean: no choice to offer.
+        return Understanding(text, PROCEDURE, linked, aspect.aspect if aspect else OVERVIEW,
+                             ranked=(linked, *(r for r in ranked if r.code != found.target)),
+                             has_diacritics=normalized.has_diacritics)
 
     def _procedure_by_code(self, text: str) -> RankedProcedure | None:
         for code in _CODE_RE.findall(text):

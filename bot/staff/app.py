@@ -32,6 +32,7 @@ from bot.dialogue import Dialogue
 from bot.staff.account_pages import account_routes
 from bot.staff.notify import GroupPost, StaffNotifier
 from bot.staff.report_pages import report_routes
+from bot.staff.review_pages import review_routes
 from bot.staff.security import SESSION_COOKIE, SESSION_HOURS, guarded, session_secret
 from bot.staff.site import STATIC_DIR, StaffSite
 
@@ -80,7 +81,8 @@ class StaffSide:
 def staff_for(dialogue: Dialogue, messenger: CitizenMessenger, channels: Channels) -> StaffSide:
     """The staff side over the dialogue's store and settings, as `bot serve` runs it."""
     site = StaffSite(dialogue.store, dialogue.settings)
-    side = StaffSide(staff_mount(site, report_routes))
+    side = StaffSide(staff_mount(site, report_routes,
+                                 partial(review_routes, dialogue=dialogue)))
     chat_id = dialogue.settings.staff_telegram_chat_id
     if chat_id and channels.telegram is not None:
         telegram = channels.telegram
