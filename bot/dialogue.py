@@ -21,7 +21,16 @@ from pathlib import Path
 from bot.config import Settings
 from bot.messages import Button, Incoming, Reply
 from bot.store import Store
-from handlers import HANDLERS, menu, online_help, privacy, procedures, status, subscriptions
+from handlers import (
+    HANDLERS,
+    menu,
+    online_help,
+    petition_rating,
+    privacy,
+    procedures,
+    status,
+    subscriptions,
+)
 from handlers.context import Context
 from handlers.forms import Form
 from handlers.petition_form import PETITION
@@ -234,6 +243,8 @@ class Dialogue:
 
     def _button_handlers(self) -> dict[str, Callable[[Context, str], list[Reply] | None]]:
         return {
+            # "rate:petition:<code>:<score>", under the notice that a petition was closed.
+            "rate": petition_rating.rate,
             "menu": self._menu_button,
             "topic": menu.topic_procedures,
             "proc": self._procedure_button,

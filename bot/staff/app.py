@@ -31,10 +31,13 @@ from bot.citizen_messages import CitizenMessenger
 from bot.dialogue import Dialogue
 from bot.staff.account_pages import account_routes
 from bot.staff.notify import GroupPost, StaffNotifier
+from bot.staff.petition_pages import petition_routes
+from bot.staff.petitions import PetitionDesk
 from bot.staff.report_pages import report_routes
 from bot.staff.review_pages import review_routes
 from bot.staff.security import SESSION_COOKIE, SESSION_HOURS, guarded, session_secret
 from bot.staff.site import STATIC_DIR, StaffSite
+from bot.working_days import default_calendar
 
 # A page module's routes, given the site and `guard(handler, role=...)`.
 RouteMaker = Callable[[StaffSite, Callable[..., Any]], list[BaseRoute]]
@@ -81,7 +84,9 @@ class StaffSide:
 def staff_for(dialogue: Dialogue, messenger: CitizenMessenger, channels: Channels) -> StaffSide:
     """The staff side over the dialogue's store and settings, as `bot serve` runs it."""
     site = StaffSite(dialogue.store, dialogue.settings)
-    side = StaffSide(staff_mount(site, report_routes,
+    desk = PetitionDesk(dialogue.store, dialogue.knowledge, messenger, default_calendar(),
+                        clock=site.clock)
+    side = StaffSide(staff_mount(site, partial(petition_routes, desk=desk), report_routes,
                                  partial(review_routes, dialogue=dialogue)))
     chat_id = dialogue.settings.staff_telegram_chat_id
     if chat_id and channels.telegram is not None:

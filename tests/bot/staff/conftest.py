@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -11,10 +12,15 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from bot.citizen_messages import CitizenMessenger
 from bot.config import Settings
 from bot.staff.app import staff_mount
+from bot.staff.petition_pages import petition_routes
+from bot.staff.petitions import PetitionDesk
 from bot.staff.site import StaffSite
 from bot.store import Store
+from knowledge.base import Knowledge
+from tests.bot.staff.petition_support import NOW, Calendar, Sender
 
 PASSWORD = "mật khẩu thử nghiệm"
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -56,3 +62,23 @@ def log_in(client: TestClient, username: str, password: str = PASSWORD):
 def csrf(client: TestClient, page: str = "/staff/accounts") -> str:
     """The CSRF token of the logged-in session, read from any page with a form."""
     return csrf_of(client.get(page).text)
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    """Telegram and Zalo senders that deliver; the web chat needs none (its page fetches)."""
+    return {"telegram": Sender(), "zalo": Sender()}
+
+
+@pytest.fixture
+def desk(store: Store, knowledge: Knowledge, senders: dict[str, Sender]) -> PetitionDesk:
+    """The petition desk on Wednesday 25/11/2026, weekends off."""
+    messenger = CitizenMessenger(store, senders, clock=lambda: NOW)
+    return PetitionDesk(store, knowledge, messenger, Calendar(), clock=lambda: NOW)
+
+
+@pytest.fixture
+def desk_client(site: StaffSite, desk: PetitionDesk) -> TestClient:
+    """The staff site with the petition pages over `desk`."""
+    return TestClient(Starlette(routes=[staff_mount(
+        site, functools.partial(petition_routes, desk=desk))]))
