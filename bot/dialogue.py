@@ -53,6 +53,11 @@ class Turn:
     replies: list[Reply]
 
 
+# Questions about contacts and online services are answered from the hand-kept knowledge;
+# procedure answers are recorded with their "was this helpful?" question.
+ANSWERED_QUESTION_INTENTS = frozenset({"contact", "online_help"})
+
+
 class FloodGuard:
     """At most `limit` messages per `seconds` from one user (in this process)."""
 
@@ -204,6 +209,10 @@ class Dialogue:
         if intent == OUT_OF_SCOPE:
             self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
                                          "out_of_scope", now=ctx.now)
+        elif intent in ANSWERED_QUESTION_INTENTS:
+            # Counted with the procedure answers in the quarterly "questions answered".
+            self.store.record_answer(ctx.channel, ctx.user, understanding.text, intent, None,
+                                     None, now=ctx.now)
         return HANDLERS[intent](understanding, self.knowledge)
 
     def _procedure(self, ctx: Context, understanding: Understanding) -> list[Reply]:

@@ -210,6 +210,16 @@ def test_procedure_question_by_text_is_answered_and_recorded(chat: Chat, t) -> N
     assert payloads(turn.replies[-1])[0] == f"helpful:{row['id']}:yes"
 
 
+def test_questions_about_contacts_and_online_services_count_as_answered(chat: Chat) -> None:
+    for question in ("số điện thoại đường dây nóng", "cách đăng nhập vneid"):
+        chat.turn(question)
+
+    rows = chat.rows("SELECT question, intent, procedure_code FROM answers ORDER BY id")
+    assert [(row["question"], row["intent"], row["procedure_code"]) for row in rows] == [
+        ("số điện thoại đường dây nóng", "contact", None),
+        ("cách đăng nhập vneid", "online_help", None)]
+
+
 # --- Petitions ------------------------------------------------------------------------------
 
 
