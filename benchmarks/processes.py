@@ -60,3 +60,17 @@ def stop(processes: Iterable[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def serve_on_loopback(app, port: int, profile: Path | None = None) -> None:
+    """Serves `app` with uvicorn on 127.0.0.1:`port` until interrupted; with `profile`, under
+    cProfile, writing its statistics there on the way out."""
+    import uvicorn
+
+    if profile is None:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        return
+    import cProfile
+
+    cProfile.runctx("uvicorn.run(app, host='127.0.0.1', port=port, log_level='warning', "
+                    "access_log=False)", globals(), locals(), str(profile))

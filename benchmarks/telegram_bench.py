@@ -36,7 +36,13 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from benchmarks.processes import cpu_seconds, free_port, stop, wait_until_up
+from benchmarks.processes import (
+    cpu_seconds,
+    free_port,
+    serve_on_loopback,
+    stop,
+    wait_until_up,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -47,7 +53,6 @@ GOAL_PER_SECOND = 200
 def serve_channel(port: int, db_path: Path, api_url: str, telegram_limits: bool,
                   profile: Path | None = None) -> None:
     """The bot's side: the Telegram webhook route over a real dialogue, as `bot serve` runs it."""
-    import uvicorn
     from starlette.applications import Starlette
     from telegram.ext import AIORateLimiter
 
@@ -70,13 +75,7 @@ def serve_channel(port: int, db_path: Path, api_url: str, telegram_limits: bool,
             yield
 
     app = Starlette(routes=telegram_routes(channel), lifespan=lifespan)
-    if profile is None:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        return
-    import cProfile
-
-    cProfile.runctx("uvicorn.run(app, host='127.0.0.1', port=port, log_level='warning', "
-                    "access_log=False)", globals(), locals(), str(profile))
+    serve_on_loopback(app, port, profile)
 
 
 def expected_messages(questions: list[str]) -> dict[str, list[str]]:

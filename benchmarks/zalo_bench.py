@@ -33,7 +33,13 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from benchmarks.processes import cpu_seconds, free_port, stop, wait_until_up
+from benchmarks.processes import (
+    cpu_seconds,
+    free_port,
+    serve_on_loopback,
+    stop,
+    wait_until_up,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID = "3608465248940903967"
@@ -55,7 +61,6 @@ def bench_settings(db_path: Path, zalo_url: str):
 
 def serve_channel(port: int, db_path: Path, zalo_url: str, profile: Path | None = None) -> None:
     """The bot's side: the Zalo webhook route over a real dialogue, as `bot serve` would run it."""
-    import uvicorn
     from starlette.applications import Starlette
 
     from bot.channels.zalo import ZaloChannel, zalo_routes
@@ -71,13 +76,7 @@ def serve_channel(port: int, db_path: Path, zalo_url: str, profile: Path | None 
         await channel.stop()
 
     app = Starlette(routes=zalo_routes(channel), lifespan=lifespan)
-    if profile is None:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        return
-    import cProfile
-
-    cProfile.runctx("uvicorn.run(app, host='127.0.0.1', port=port, log_level='warning', "
-                    "access_log=False)", globals(), locals(), str(profile))
+    serve_on_loopback(app, port, profile)
 
 
 def expected_messages(questions: list[str]) -> dict[str, list[str]]:
