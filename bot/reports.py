@@ -647,21 +647,17 @@ def announcement_figures(conn: sqlite3.Connection, period: Period,
 def _recorded_announcements(conn: sqlite3.Connection, period: Period, as_of: date,
                             months: dict[date, int],
                             subscribers: dict[str, int]) -> AnnouncementFigures:
-    """The one function to adapt to the announcement tables' final schema.
-
-    Assumes announcements(id, published_at: ISO UTC or NULL while a draft) and
-    announcement_deliveries(announcement_id, channel, user_id, delivered_at: ISO UTC or NULL
-    while not delivered).
-    """
+    """Announcements published (sending started) in the period, per month, and their reach:
+    the copies sent and the citizens they reached (migration 4's tables)."""
     start, end = period.utc_range(as_of)
     for month, n in conn.execute(
-            f"SELECT {_local_month('published_at')} AS month, count(*) FROM announcements "
-            "WHERE published_at >= ? AND published_at < ? GROUP BY month", [start, end]):
+            f"SELECT {_local_month('started_at')} AS month, count(*) FROM announcements "
+            "WHERE started_at >= ? AND started_at < ? GROUP BY month", [start, end]):
         months[date.fromisoformat(month)] = n
     deliveries, reached = conn.execute(
         "SELECT count(*), count(DISTINCT d.channel || ':' || d.user_id) "
         "FROM announcement_deliveries AS d JOIN announcements AS a ON a.id = d.announcement_id "
-        "WHERE a.published_at >= ? AND a.published_at < ? AND d.delivered_at IS NOT NULL",
+        "WHERE a.started_at >= ? AND a.started_at < ? AND d.status = 'sent'",
         [start, end]).fetchone()
     return AnnouncementFigures(True, sum(months.values()), months, deliveries, reached,
                                subscribers)

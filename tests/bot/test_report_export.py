@@ -81,8 +81,7 @@ def test_the_summary_sheet_compares_satisfaction_with_the_goal(report: Report) -
     assert rate.value == pytest.approx(4 / 6)
     assert rate.number_format == goal.number_format == "0.0%"
     assert (goal.value, verdict.value) == (0.9, "Chưa đạt")
-    assert row_starting(sheet, "Tin cải cách hành chính", "Tình trạng số liệu")[2].value == \
-        "Chưa ghi nhận"
+    assert row_starting(sheet, "Tin cải cách hành chính", "Số tin đã đăng")[2].value == 0
     assert sheet.column_dimensions["B"].width > 30
 
 
@@ -146,7 +145,7 @@ def test_the_csv_starts_with_a_bom_and_has_one_figure_a_line(report: Report) -> 
     assert ["Mức độ hài lòng", "Tỷ lệ hài lòng (%)", "66.7"] in rows
     assert ["Phản ánh theo lĩnh vực", "Cư trú", "1"] in rows
     assert ["Câu hỏi theo tuần", "Tuần từ 29/12/2025 · Hộ tịch", "1"] in rows
-    assert ["Tin cải cách hành chính", "Tình trạng số liệu", "Chưa ghi nhận"] in rows
+    assert ["Tin cải cách hành chính", "Số tin đã đăng", "0"] in rows
 
 
 def test_a_figure_without_data_is_left_empty_in_the_csv(empty_report: Report) -> None:
@@ -182,7 +181,7 @@ def test_every_chart_renders_as_png_and_as_svg_with_vietnamese_text(report: Repo
 def test_charts_without_data_say_so(empty_report: Report) -> None:
     svgs = {chart.name: chart.svg() for chart in all_charts(empty_report)}
     assert "Chưa có lượt đánh giá nào" in svgs["hai-long-theo-thang"]
-    assert "Chưa ghi nhận" in svgs["tin-cai-cach-hanh-chinh"]
+    assert "Chưa có tin nào được đăng trong kỳ" in svgs["tin-cai-cach-hanh-chinh"]
     assert "Chưa có phản ánh nào" in svgs["phan-anh-theo-tuan"]
 
 

@@ -300,26 +300,29 @@ def test_ninety_percent_satisfied_meets_the_goal(tmp_path: Path) -> None:
 
 # --- announcements ----------------------------------------------------------------------
 
-def test_announcements_are_zeros_until_recorded(report: Report) -> None:
+def test_announcements_are_zeros_when_none_were_sent(report: Report) -> None:
     news = report.announcements
-    assert news.recorded is False
+    assert news.recorded is True
     assert (news.published, news.deliveries, news.reached_users) == (0, 0, 0)
     assert news.monthly == dict.fromkeys(Q1.months(), 0)
     assert news.subscribers == {"telegram": 1}
 
 
-def test_announcements_once_their_tables_exist(store: Store) -> None:
-    store.db.execute("CREATE TABLE announcements (id INTEGER PRIMARY KEY, published_at TEXT)")
-    store.db.execute("CREATE TABLE announcement_deliveries (announcement_id INTEGER, "
-                     "channel TEXT, user_id TEXT, delivered_at TEXT)")
+def test_announcements_count_when_sending_started_and_reach_what_was_sent(
+        store: Store) -> None:
     for when in ("2026-01-05T02:00:00+00:00", "2026-01-20T02:00:00+00:00",
                  "2026-02-05T02:00:00+00:00", None):
-        store.db.execute("INSERT INTO announcements (published_at) VALUES (?)", [when])
-    for announcement, user, delivered in ((1, "u1", "2026-01-05T02:01:00+00:00"),
-                                          (2, "u1", "2026-01-20T02:01:00+00:00"),
-                                          (2, "u2", None), (3, "u3", "x")):
-        store.db.execute("INSERT INTO announcement_deliveries VALUES (?, 'telegram', ?, ?)",
-                         [announcement, user, delivered])
+        store.db.execute(
+            "INSERT INTO announcements (title, body, status, created_by, created_at, "
+            "updated_at, started_at) VALUES ('Tin', 'Nội dung', ?, 'lan', ?, ?, ?)",
+            ["sent" if when else "draft", "2026-01-01T00:00:00+00:00",
+             "2026-01-01T00:00:00+00:00", when])
+    for announcement, user, status in ((1, "u1", "sent"), (2, "u1", "sent"),
+                                       (2, "u2", "failed"), (3, "u3", "sent")):
+        store.db.execute(
+            "INSERT INTO announcement_deliveries (announcement_id, channel, user_id, status, "
+            "updated_at) VALUES (?, 'telegram', ?, ?, '2026-02-05T02:01:00+00:00')",
+            [announcement, user, status])
     news = build_report(store.db, Q1, fields=FIELDS, today=AFTER_Q1).announcements
     assert news.recorded is True
     assert news.monthly == {date(2026, 1, 1): 2, date(2026, 2, 1): 1, date(2026, 3, 1): 0}
