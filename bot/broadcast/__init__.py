@@ -1,0 +1,3 @@
+"""Administrative-reform announcements to subscribers: composing and approving
+(announcements), the copies per subscriber and their sending (delivery), how one looks on each
+channel (render), and `python -m bot broadcast` (cli)."""
