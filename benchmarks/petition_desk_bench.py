@@ -21,11 +21,12 @@ from pathlib import Path
 
 from bot.citizen_messages import CitizenMessenger
 from bot.staff.petitions import UNASSIGNED, InboxFilters, PetitionDesk
-from bot.store import Store
+from bot.store import VIETNAM_TIME, Store
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+YEAR = timedelta(days=365)
 STATUSES = ["new"] * 3 + ["in_progress"] * 3 + ["waiting", "answered", "closed", "closed",
                                                 "closed", "transferred", "duplicate"]
 AGENCIES = ["UBND phường An Bình", "UBND xã Tân Phú", "Sở Tài nguyên và Môi trường",
@@ -34,28 +35,43 @@ WORDS = ("đèn đường hỏng rác thải ngập nước hồ sơ chậm cán
          "giấy phép xây dựng tiếng ồn công trình lấn chiếm vỉa hè").split()
 
 
-def fill(store: Store, procedures: list[str], count: int, seed: int = 5) -> None:
+def fill(store: Store, procedures: list[str], count: int, seed: int = 5,
+         now: datetime = NOW) -> None:
+    """`count` petitions received over the year before `now`, written as the bot writes them:
+    in the order they came in (ids and PA-YYYY-NNNNNN codes follow time), in one transaction;
+    those answered or closed carry their answer and when it was given."""
     rng = random.Random(seed)
+    start = now - YEAR
+    step = YEAR / count
     rows = []
     for number in range(1, count + 1):
-        created = NOW - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        created = start + step * (number - 1 + rng.random())
         status = rng.choice(STATUSES)
         due = created.date() + timedelta(days=14)
         stamp = created.isoformat(timespec="seconds")
+        answer = answered_at = closed_at = None
+        updated = stamp
+        if status in ("answered", "closed"):
+            resolved = min(now, created + timedelta(hours=rng.uniform(2, 30 * 24)))
+            answer = "Cơ quan đã kiểm tra và xử lý nội dung phản ánh."
+            answered_at = updated = resolved.isoformat(timespec="seconds")
+            closed_at = answered_at if status == "closed" else None
         rows.append((
-            f"PA-{created.year}-{number:06d}", rng.choice(["telegram", "zalo", "web"]),
+            f"PA-{created.astimezone(VIETNAM_TIME).year}-{number:06d}",
+            rng.choice(["telegram", "zalo", "web"]),
             str(rng.randint(1, 20_000)), f"Nguyễn Văn {rng.choice('ABCDEGHKLMNPQ')}",
             f"09{rng.randint(10_000_000, 99_999_999)}",
             " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 60))),
             rng.choice(AGENCIES), rng.choice(procedures) if rng.random() < 0.6 else None,
-            status, due.isoformat(), stamp, stamp,
-            rng.choice(["lan", "minh", None, None]),
+            status, due.isoformat(), stamp, updated,
+            rng.choice(["lan", "minh", None, None]), answer, answered_at, closed_at,
         ))
     with store.writing() as db:
         db.conn.executemany(
             "INSERT INTO petitions (code, channel, user_id, name, phone, content, agency, "
-            "procedure_code, status, due_date, created_at, updated_at, assigned_to) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "procedure_code, status, due_date, created_at, updated_at, assigned_to, answer, "
+            "answered_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
 
 
 def cases(desk: PetitionDesk) -> list[tuple[str, InboxFilters]]:

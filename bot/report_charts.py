@@ -19,6 +19,7 @@ text is drawn as glyph outlines, so a page shows it the same without the font in
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -236,3 +237,14 @@ def _short(label: str, limit: int = 40) -> str:
 def _thousands(number: int) -> str:
     """12.345, the way Vietnamese writes thousands."""
     return f"{number:,}".replace(",", ".")
+
+
+# Each chart by its file name, with its caption: a page lists them without drawing them, and
+# draws only the one asked for.
+CHARTS: dict[str, tuple[str, Callable[[Report], Chart]]] = {
+    "cau-hoi-theo-tuan": ("Câu hỏi đã trả lời theo tuần", questions_by_week),
+    "phan-anh-theo-tuan": ("Phản ánh, kiến nghị theo tuần", petitions_by_week),
+    "thoi-gian-giai-quyet": ("Thời gian giải quyết phản ánh", time_to_resolve),
+    "hai-long-theo-thang": ("Tỷ lệ hài lòng theo tháng", satisfaction_by_month),
+    "tin-cai-cach-hanh-chinh": ("Tin cải cách hành chính", announcements_by_month),
+}

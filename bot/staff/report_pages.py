@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.report_charts import all_charts
+from bot.report_charts import CHARTS
 from bot.report_export import format_value, headline, to_csv, to_xlsx
 from bot.reports import Period, Report, build_report, catalog_fields
 from bot.staff.site import StaffSite
@@ -97,7 +97,8 @@ def report_routes(site: StaffSite, guard) -> list[Route]:
         figures = [(figure, format_value(figure)) for figure in headline(report)]
         return site.render(request, "reports.html", report=report, figures=figures,
                            problem=problem, choices=_choices(today()),
-                           charts=[(chart.name, chart.title) for chart in all_charts(report)])
+                           charts=[(name, f"{caption} — {report.period.label}")
+                                   for name, (caption, _) in CHARTS.items()])
 
     async def xlsx(request: Request) -> Response:
         report, _ = await report_of(request)
@@ -115,13 +116,12 @@ def report_routes(site: StaffSite, guard) -> list[Route]:
 
     async def chart(request: Request) -> Response:
         report, _ = await report_of(request)
-        name = request.path_params["name"]
-        for candidate in all_charts(report):
-            if candidate.name == name:
-                png = await run_in_threadpool(candidate.png)
-                return Response(png, media_type="image/png",
-                                headers={"Cache-Control": "private, max-age=60"})
-        return site.refuse(request, 404, "not_found")
+        known = CHARTS.get(request.path_params["name"])
+        if known is None:
+            return site.refuse(request, 404, "not_found")
+        png = await run_in_threadpool(lambda: known[1](report).png())
+        return Response(png, media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=60"})
 
     return [
         Route("/staff/reports", guard(page, role="viewer")),

@@ -1,39 +1,33 @@
 """The web chat in a real browser, as a citizen on a phone uses it.
 
 Starts `python -m bot serve` on a free local port with a fresh database and drives Debian's
-Chromium (`apt-get install chromium`) through Playwright at a phone's size (390 x 844). Without
-/usr/bin/chromium these tests are skipped on a developer's machine and fail in CI.
+Chromium (`apt-get install chromium`) through Playwright at a phone's size (390 x 844); the
+fixtures are in conftest.py. Without /usr/bin/chromium these tests are skipped on a
+developer's machine and fail in CI.
 
     .venv/bin/python -m pytest -q -m e2e tests/e2e
 """
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
+
+from tests.e2e.chat_page import (
+    ask,
+    bot_messages,
+    file_petition,
+    say,
+    user_messages,
+    wait_for_answer,
+)
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
-SERVER_START_SECONDS = 60
-# The bot answers in milliseconds; the margin is for a busy CI machine, not for the bot.
-WAIT_MS = 20_000
 QUESTION = "đăng ký tạm trú cần giấy tờ gì"
 MARKUP = "<img src=x onerror=alert(1)>"
 PORTAL_PAGE = """<!doctype html>
@@ -44,69 +38,6 @@ PORTAL_PAGE = """<!doctype html>
 <script src="{server}/embed.js" defer></script>
 </body></html>
 """
-
-expect.set_options(timeout=WAIT_MS)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`python -m bot serve` exited with {process.returncode}:\n"
-                        f"{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"no answer on {url}/healthz after {SERVER_START_SECONDS} s:\n"
-                f"{log.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = (f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
-                   "(apt-get install chromium; .ci/run installs it)")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of `python -m bot serve`, running on a free port with a fresh database."""
-    folder = tmp_path_factory.mktemp("server")
-    port = free_port()
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--db", str(folder / "bot.db")],
-            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -138,45 +69,6 @@ def portal(server: str) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: str) -> Iterator[Page]:
-    """A fresh phone-sized tab (empty localStorage) that fails the test on any alert."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                  locale="vi-VN", base_url=server)
-    page = context.new_page()
-    dialogs: list[str] = []
-
-    def refuse(dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", refuse)
-    yield page
-    context.close()
-    assert dialogs == [], f"the page opened dialogs: {dialogs}"
-
-
-def bot_messages(scope: Page | Locator) -> Locator:
-    return scope.locator("#messages > li.msg-bot:not(.msg-error)")
-
-
-def user_messages(scope: Page | Locator) -> Locator:
-    return scope.locator("#messages > li.msg-user")
-
-
-def ask(scope: Page | Locator, text: str) -> None:
-    field = scope.locator("#input")
-    field.fill(text)
-    field.press("Enter")
-
-
-def wait_for_answer(page: Page, bot_count_before: int) -> None:
-    page.wait_for_function(
-        "n => document.querySelectorAll('#messages > li.msg-bot').length > n",
-        arg=bot_count_before, timeout=WAIT_MS)
-    expect(page.locator("#typing")).to_be_hidden()
 
 
 def test_a_question_a_button_and_a_reload(page: Page) -> None:
@@ -265,35 +157,13 @@ def test_a_portal_gets_the_chat_with_one_script_tag(page: Page, server: str,
     expect(page.locator("#thutuc-chat-panel")).to_be_hidden()
 
 
-def press(page: Page, label: str) -> None:
-    """Presses the newest reply button with this label and waits for the bot's answer."""
-    before = bot_messages(page).count()
-    page.locator("#messages .choice", has_text=label).last.click()
-    wait_for_answer(page, before)
-
-
-def say(page: Page, text: str) -> None:
-    before = bot_messages(page).count()
-    ask(page, text)
-    wait_for_answer(page, before)
-
-
 def test_a_citizen_files_a_petition_and_looks_it_up(page: Page) -> None:
     page.goto("/")
     say(page, "tôi muốn phản ánh")
     expect(bot_messages(page).last).to_contain_text("13/2023/NĐ-CP")
-    press(page, "Tôi đồng ý")
-    say(page, "Cán bộ một cửa hẹn đi hẹn lại ba lần mà chưa nhận hồ sơ của tôi")
-    for _ in range(3):  # agency, place, procedure: all optional
-        press(page, "Bỏ qua")
-    say(page, "Trần Thị Bình")
-    say(page, "0987 654 321")
-    expect(bot_messages(page).last).to_contain_text("Trần Thị Bình")
-    press(page, "Gửi phản ánh")
-    receipt = bot_messages(page).last.inner_text()
-    code = re.search(r"PA-\d{4}-\d{6}", receipt)
-    assert code, receipt
+    code = file_petition(page, "Cán bộ một cửa hẹn đi hẹn lại ba lần mà chưa nhận hồ sơ "
+                         "của tôi", name="Trần Thị Bình", phone="0987 654 321")
 
-    say(page, code.group(0))
-    expect(bot_messages(page).last).to_contain_text(code.group(0))
+    say(page, code)
+    expect(bot_messages(page).last).to_contain_text(code)
     expect(bot_messages(page).last).to_contain_text("hẹn đi hẹn lại")
