@@ -34,6 +34,7 @@ bench: install
 	$(PY) -m benchmarks.web_load --users 50 --seconds 120 --rate 300
 	$(PY) -m benchmarks.telegram_bench --updates 2000
 	$(PY) -m benchmarks.zalo_bench --events 2000
+	$(PY) -m benchmarks.broadcast_bench --seconds 40 --high-rate 200 --high-seconds 30
 	$(PY) -m benchmarks.staff_bench
 
 # Re-create knowledge/data from the national records beside the repository.

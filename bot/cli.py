@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from bot.broadcast.cli import broadcast
 from bot.config import Settings
 from bot.report_cli import report
 from bot.staff.cli import staff
@@ -227,4 +228,5 @@ def kb_check(root: Path) -> None:
 
 main.add_command(staff)
 main.add_command(report)
+main.add_command(broadcast)
 

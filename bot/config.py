@@ -48,6 +48,15 @@ class Settings:
     # Hour (Vietnam time) of the daily digest of overdue petitions to the staff group.
     staff_digest_hour: int = 8
     overrides_path: Path = Path("var/knowledge-overrides.yaml")
+    # Announcements (bot/broadcast): a second officer approves before sending; messages a
+    # second per channel (Telegram allows a bot about 30); the copies sent at once per
+    # channel, which are also the most a crash can leave to be sent twice; the copies Zalo
+    # may take a day (0: no limit of ours, Zalo's own "out of quota" still holds the rest).
+    broadcast_requires_approval: bool = False
+    broadcast_telegram_rate: int = 25
+    broadcast_zalo_rate: int = 5
+    broadcast_zalo_daily_quota: int = 0
+    broadcast_in_flight: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -79,6 +88,11 @@ class Settings:
             staff_telegram_chat_id=env.text("STAFF_TELEGRAM_CHAT_ID"),
             staff_digest_hour=env.integer("STAFF_DIGEST_HOUR", 8, minimum=0, maximum=23),
             overrides_path=Path(env.text("BOT_OVERRIDES") or "var/knowledge-overrides.yaml"),
+            broadcast_requires_approval=env.flag("BROADCAST_REQUIRES_APPROVAL"),
+            broadcast_telegram_rate=env.integer("BROADCAST_TELEGRAM_RATE", 25, minimum=1),
+            broadcast_zalo_rate=env.integer("BROADCAST_ZALO_RATE", 5, minimum=1),
+            broadcast_zalo_daily_quota=env.integer("BROADCAST_ZALO_DAILY_QUOTA", 0, minimum=0),
+            broadcast_in_flight=env.integer("BROADCAST_IN_FLIGHT", 4, minimum=1, maximum=32),
         )
 
 

@@ -428,9 +428,11 @@ class Store:
             for table in ("messages", "ratings", "answers", "unanswered", "sessions", "users"):
                 counts[table] = self.db.execute(
                     f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", who).rowcount
-            # Channel records that hold what the bot told this citizen (migration 2).
-            counts["deliveries"] = self.db.execute(
-                "DELETE FROM deliveries WHERE channel = ? AND user_id = ?", who).rowcount
+            # Records that hold what the bot told this citizen (migrations 2 to 4): failed
+            # replies, messages staff sent, the copies of announcements.
+            for table in ("deliveries", "outbox", "announcement_deliveries"):
+                counts[table] = self.db.execute(
+                    f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", who).rowcount
             if channel == "zalo":
                 counts["zalo_choices"] = self.db.execute(
                     "DELETE FROM zalo_choices WHERE user_id = ?", [user_id]).rowcount

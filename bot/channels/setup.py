@@ -94,6 +94,7 @@ class Channels:
     # channel name -> `async send(user_id, replies) -> bool`, for messages the bot starts.
     senders: dict = field(default_factory=dict)
     telegram: object | None = None
+    zalo: object | None = None
 
 
 def build_channels(dialogue, settings: Settings,
@@ -117,6 +118,7 @@ def build_channels(dialogue, settings: Settings,
         channels.routes += zalo_routes(zalo)
         channels.running.append(lambda: _zalo_running(zalo))
         channels.senders["zalo"] = zalo.send_replies
+        channels.zalo = zalo
     return channels
 
 

@@ -1,5 +1,6 @@
-"""Zalo's Official Account API as the bot uses it: sending a consultation message with the OA
-access token, and refreshing that token when Zalo says it has expired.
+"""Zalo's Official Account API as the bot uses it: sending a consultation message (a reply) or a
+promotion message (news, bot/broadcast) with the OA access token, and refreshing that token
+when Zalo says it has expired.
 
 Zalo answers errors with HTTP 200 and a negative `error` in the JSON, so every answer is read.
 An expired token (-216 and kin) is refreshed through the OAuth server; the refresh token works
@@ -39,6 +40,8 @@ if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)
 
 SEND_PATH = "/v3.0/oa/message/cs"
+# Promotion messages ("tin truyền thông"): what an OA sends its followers unasked, e.g. news.
+PROMOTION_PATH = "/v3.0/oa/message/promotion"
 REFRESH_PATH = "/v4/oa/access_token"
 TIMEOUT_SECONDS = 10.0
 
@@ -111,6 +114,9 @@ class SendResult:
     ok: bool
     error_code: int | None = None
     error_message: str | None = None
+    # True when the message certainly did not reach Zalo (no connection), so sending it
+    # again cannot make a second copy.
+    unsent: bool = False
 
     @property
     def meaning(self) -> str:
@@ -161,32 +167,44 @@ class ZaloApi:
 
     async def send_text(self, user_id: str, text: str) -> SendResult:
         """One consultation message; an expired token is refreshed and the send tried again."""
+        return await self._send(SEND_PATH, {"recipient": {"user_id": user_id},
+                                            "message": {"text": text}})
+
+    async def send_promotion(self, user_id: str, message: dict) -> SendResult:
+        """One promotion message ("tin truyền thông", for news to followers): `message` is
+        the template object (bot/broadcast/render.py); tokens are handled as for send_text."""
+        return await self._send(PROMOTION_PATH, {"recipient": {"user_id": user_id},
+                                                 "message": message})
+
+    async def _send(self, path: str, payload: dict) -> SendResult:
         token = self._access_token
         if token is None:
             raise ZaloSetupError("the Zalo tokens are not loaded: call ZaloChannel.start() first")
-        result = await self._post_patiently(token, user_id, text)
+        result = await self._post_patiently(token, path, payload)
         if result.ok or result.error_code not in TOKEN_ERRORS:
             return result
         fresh = await self.refresh(token)
         if fresh is None:
             return result
-        return await self._post_patiently(fresh, user_id, text)
+        return await self._post_patiently(fresh, path, payload)
 
-    async def _post_patiently(self, token: str, user_id: str, text: str) -> SendResult:
+    async def _post_patiently(self, token: str, path: str, payload: dict) -> SendResult:
         """A send, tried again after a pause while Zalo says the rate limit is reached."""
-        result = await self._post_text(token, user_id, text)
+        result = await self._post(token, path, payload)
         for pause in self.rate_limit_pauses:
             if result.error_code != RATE_LIMITED:
                 break
             await asyncio.sleep(pause)
-            result = await self._post_text(token, user_id, text)
+            result = await self._post(token, path, payload)
         return result
 
-    async def _post_text(self, token: str, user_id: str, text: str) -> SendResult:
-        payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+    async def _post(self, token: str, path: str, payload: dict) -> SendResult:
         try:
-            response = await self.client.post(f"{self.settings.zalo_api_base_url}{SEND_PATH}",
+            response = await self.client.post(f"{self.settings.zalo_api_base_url}{path}",
                                                json=payload, headers={"access_token": token})
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            # No connection was made: the message certainly did not reach Zalo.
+            return SendResult(False, None, f"{type(error).__name__}: {error}", unsent=True)
         except httpx.HTTPError as error:
             return SendResult(False, None, f"{type(error).__name__}: {error}")
         if response.status_code != 200:

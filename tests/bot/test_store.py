@@ -260,10 +260,21 @@ def test_delete_user_data_anonymises_petitions_and_removes_the_rest(store: Store
     store.log_message("telegram", "43", "in", "người khác")
     other = petition(store, user_id="43", name="Người khác")
 
+    now = "2026-11-25T03:00:00+00:00"
+    store.execute("INSERT INTO outbox (channel, user_id, replies, reason, created_at) "
+                  "VALUES ('telegram', '42', '[]', 'petition:1', ?)", [now])
+    store.execute("INSERT INTO announcements (title, body, created_by, created_at, updated_at) "
+                  "VALUES ('Tin', 'Nội dung', 'lan', ?, ?)", [now, now])
+    for user in ("42", "43"):
+        store.execute("INSERT INTO announcement_deliveries (announcement_id, channel, user_id, "
+                      "updated_at) VALUES (1, 'telegram', ?, ?)", [user, now])
+
     counts = store.delete_user_data("telegram", "42")
 
     assert counts == {"messages": 2, "ratings": 1, "answers": 1, "unanswered": 1, "deliveries": 0,
-                      "sessions": 1, "users": 1, "petitions": 1}
+                      "outbox": 1, "announcement_deliveries": 1, "sessions": 1, "users": 1,
+                      "petitions": 1}
+    assert store.rows("SELECT user_id FROM announcement_deliveries") == [{"user_id": "43"}]
     anonymised = store.petition_by_code(kept.code)
     assert anonymised is not None and anonymised.anonymised
     assert (anonymised.user_id, anonymised.name, anonymised.phone, anonymised.email) == (

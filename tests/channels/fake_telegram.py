@@ -16,15 +16,18 @@ As a process (the benchmark runs it so, to keep its CPU apart from the bot's):
     python -m tests.channels.fake_telegram --port 8081 [--token 123:ABC]
 
 with a small control API: GET /_fake/health, GET /_fake/stats ({"calls", "sent", "failed"}),
-GET /_fake/sent (the messages sent, as [{"chat_id", "text"}]), GET /_fake/calls?method=NAME,
-POST /_fake/reset.
+GET /_fake/sent (the messages and photos sent, as [{"chat_id", "text", "at"}], a photo's text
+being its caption, `at` the time.time() it was taken), GET /_fake/calls?method=NAME,
+POST /_fake/reset, and for faults: POST /_fake/fail {"method", "error_code", "count",
+"retry_after", "chat_id"} (as fail_next) and POST /_fake/block {"chat_ids": [...]}.
 
 It answers POST (or GET) /bot<token>/<method> with JSON, form-encoded or multipart bodies, as
 the real Bot API does, in its JSON shapes: {"ok": true, "result": ...} or {"ok": false,
 "error_code": ..., "description": ...}. Methods: getMe, getUpdates (queued updates, honouring
 offset, and waiting up to `timeout` but at most `max_poll_wait` seconds), sendMessage,
-answerCallbackQuery, editMessageText, editMessageReplyMarkup, setWebhook, deleteWebhook,
-getWebhookInfo, setMyCommands, getMyCommands, sendChatAction, getFile, close, logOut. Like
+sendPhoto (a photo URL, caption up to 1024 characters), answerCallbackQuery, editMessageText,
+editMessageReplyMarkup, setWebhook, deleteWebhook, getWebhookInfo, setMyCommands,
+getMyCommands, sendChatAction, getFile, close, logOut. Like
 Telegram it refuses a message over 4096 characters, callback_data over 64 bytes, and
 getUpdates while a webhook is set.
 """
@@ -60,6 +63,8 @@ BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Trợ lý thủ tụ
 TEXT_PARAMETERS = frozenset({"text", "caption", "secret_token", "url", "callback_query_id",
                              "inline_message_id", "file_id", "description", "short_description",
                              "name", "parse_mode", "language_code"})
+# What /_fake/sent and /_fake/stats count as a message sent.
+SENDING_METHODS = frozenset({"sendmessage", "sendphoto"})
 ERROR_DESCRIPTIONS = {
     400: "Bad Request: chat not found",
     401: "Unauthorized",
@@ -91,6 +96,7 @@ class ApiCall:
     params: dict[str, Any]
     ok: bool
     error_code: int | None = None
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -113,6 +119,7 @@ class _State:
     faults: list[Fault] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
 
 
 class FakeTelegram:
@@ -129,6 +136,7 @@ class FakeTelegram:
             "getme": lambda params: BOT_USER,
             "getupdates": lambda params: [],  # answered by _get_updates, which may wait
             "sendmessage": self._send_message,
+            "sendphoto": self._send_photo,
             "answercallbackquery": lambda params: True,
             "editmessagetext": self._edit_message,
             "editmessagereplymarkup": self._edit_message,
@@ -150,6 +158,8 @@ class FakeTelegram:
             Route("/_fake/stats", self._control_stats),
             Route("/_fake/calls", self._control_calls),
             Route("/_fake/reset", self._control_reset, methods=["POST"]),
+            Route("/_fake/fail", self._control_fail, methods=["POST"]),
+            Route("/_fake/block", self._control_block, methods=["POST"]),
         ])
 
     # --- what a test says ------------------------------------------------------------------
@@ -172,8 +182,9 @@ class FakeTelegram:
         self._add_fault(method, error_code, count, retry_after, description, chat_id)
 
     def block(self, chat_id: int) -> None:
-        """The user of `chat_id` blocked the bot: every sendMessage to them gets 403."""
-        self._add_fault("sendMessage", 403, None, None, None, chat_id)
+        """The user of `chat_id` blocked the bot: every message or photo to them gets 403."""
+        with self._lock:
+            self._state.blocked.add(chat_id)
 
     def _add_fault(self, method: str, error_code: int, count: int | None,
                    retry_after: int | None, description: str | None,
@@ -357,6 +368,9 @@ class FakeTelegram:
 
     def _raise_fault(self, method: str, params: dict[str, Any]) -> None:
         with self._lock:
+            if (method.lower() in SENDING_METHODS
+                    and _int_or_none(params.get("chat_id")) in self._state.blocked):
+                raise ApiError(403, ERROR_DESCRIPTIONS[403])
             for fault in self._state.faults:
                 if fault.matches(method, params):
                     if fault.remaining is not None:
@@ -399,6 +413,25 @@ class FakeTelegram:
                    "chat": self.chat(chat_id), "from": BOT_USER, "text": text}
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _int_or_none(params.get("chat_id"))
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        photo = params.get("photo")
+        if not isinstance(photo, str) or not photo:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        caption = params.get("caption")
+        if isinstance(caption, str) and len(caption.encode("utf-16-le")) // 2 > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        _check_keyboard(params.get("reply_markup"))
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": self.chat(chat_id), "from": BOT_USER,
+                   "photo": [{"file_id": "AgACAgFakePhoto", "file_unique_id": "FakePhoto",
+                              "width": 800, "height": 600}]}
+        if caption:
+            message["caption"] = caption
         return message
 
     def _edit_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -451,13 +484,15 @@ class FakeTelegram:
     # --- control API, for a fake running as its own process --------------------------------
 
     async def _control_sent(self, request: Request) -> Response:
-        return JSONResponse([{"chat_id": _int_or_none(params.get("chat_id")),
-                              "text": params.get("text")} for params in self.sent_messages()])
+        return JSONResponse([
+            {"chat_id": _int_or_none(call.params.get("chat_id")),
+             "text": call.params.get("text", call.params.get("caption")), "at": call.at}
+            for call in self.calls if call.ok and call.method.lower() in SENDING_METHODS])
 
     async def _control_stats(self, request: Request) -> Response:
         with self._lock:
             calls = list(self._state.calls)
-        sent = sum(1 for c in calls if c.ok and c.method.lower() == "sendmessage")
+        sent = sum(1 for c in calls if c.ok and c.method.lower() in SENDING_METHODS)
         return JSONResponse({"calls": len(calls), "sent": sent,
                              "failed": sum(1 for c in calls if not c.ok)})
 
@@ -469,6 +504,18 @@ class FakeTelegram:
 
     async def _control_reset(self, request: Request) -> Response:
         self.reset()
+        return JSONResponse({"ok": True})
+
+    async def _control_fail(self, request: Request) -> Response:
+        fault = await request.json()
+        self.fail_next(fault["method"], int(fault["error_code"]), int(fault.get("count", 1)),
+                       retry_after=fault.get("retry_after"), chat_id=fault.get("chat_id"),
+                       description=fault.get("description"))
+        return JSONResponse({"ok": True})
+
+    async def _control_block(self, request: Request) -> Response:
+        for chat_id in (await request.json())["chat_ids"]:
+            self.block(int(chat_id))
         return JSONResponse({"ok": True})
 
 

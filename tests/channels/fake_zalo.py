@@ -13,6 +13,11 @@ What it does like Zalo (as documented; Zalo itself cannot be reached from here):
   {"text"}} answers HTTP 200 with {"error": 0, "message": "Success", "data": {...}}, and errors
   also with HTTP 200: -216 for a token it never issued, -201 for a missing field or a text over
   2,000 characters, or whatever `fail_next` queued.
+- POST /v3.0/oa/message/promotion (a promotion message, for news) takes {"recipient":
+  {"user_id"}, "message": {"attachment": {"type": "template", "payload": {"template_type":
+  "promotion", "elements": [...], "buttons": [...]}}}}: -201 without a header and a text
+  element (text over 2,000 characters), -213 for a user who unfollowed (`unfollow`); recorded
+  with kind "promotion" and the header and text joined as its text.
 - POST /v4/oa/access_token (form: refresh_token, app_id, grant_type=refresh_token; header
   `secret_key`) returns a new access token AND a new refresh token; each refresh token works
   once, and a second use fails. The OAuth error codes it answers (-14014 and the others below)
@@ -48,10 +53,13 @@ FIRST_REFRESH_TOKEN = "RT-0"
 MAX_TEXT_CHARS = 2000
 ERROR_MESSAGES = {
     -201: "message.text is invalid!",
+    -211: "Out of quota",
+    -213: "User has not followed the OA",
     -216: "Access token is invalid",
     -220: "access_token is expired or removed",
     -230: "User has not interacted with the OA in the past 7 days",
     -232: "User has not interacted with the OA, or the last interaction has expired",
+    -234: "This message type cannot be sent at night (22:00-06:00)",
 }
 
 
@@ -61,6 +69,7 @@ class SentMessage:
     text: str | None
     access_token: str | None
     error: int
+    kind: str = "cs"
 
     @property
     def ok(self) -> bool:
@@ -85,6 +94,7 @@ class FakeZalo:
         self.reset()
         self.app = Starlette(routes=[
             Route("/v3.0/oa/message/cs", self._send, methods=["POST"]),
+            Route("/v3.0/oa/message/promotion", self._send_promotion, methods=["POST"]),
             Route("/v4/oa/access_token", self._refresh, methods=["POST"]),
             Route("/_fake/sent", self._list_sent, methods=["GET"]),
             Route("/_fake/count", self._count_sent, methods=["GET"]),
@@ -103,6 +113,7 @@ class FakeZalo:
             self._refresh_tokens = {FIRST_REFRESH_TOKEN}
             self._numbers = itertools.count(1)
             self._gate: threading.Event | None = None
+            self._unfollowed: set[str] = set()
             # Called (in the server's thread) with each send before it is answered.
             self.on_send: Callable[[SentMessage], None] | None = None
 
@@ -112,6 +123,17 @@ class FakeZalo:
         """Answer the next `count` sends with Zalo error `error` (e.g. -216, -230, -201)."""
         with self._lock:
             self._failures.extend([error] * count)
+
+    def unfollow(self, user_id: str) -> None:
+        """The user no longer follows the OA: promotion messages to them get -213."""
+        with self._lock:
+            self._unfollowed.add(user_id)
+
+    def promotions(self, user_id: str | None = None) -> list[SentMessage]:
+        """The promotion messages delivered (to `user_id`, if given), in order."""
+        with self._lock:
+            return [m for m in self.sent if m.ok and m.kind == "promotion"
+                    and (user_id is None or m.user_id == user_id)]
 
     def revoke(self, access_token: str) -> None:
         """From now on, sends with `access_token` get -216, as when Zalo expires it."""
@@ -158,6 +180,41 @@ class FakeZalo:
             hook = self.on_send
         if hook is not None:
             hook(sent)
+        if error:
+            return JSONResponse({"error": error, "message": ERROR_MESSAGES.get(error, "Error")})
+        return JSONResponse({"error": 0, "message": "Success",
+                             "data": {"message_id": f"m{time.monotonic_ns()}",
+                                      "user_id": user_id}})
+
+    async def _send_promotion(self, request: Request) -> JSONResponse:
+        token = request.headers.get("access_token")
+        try:
+            body = await request.json()
+            user_id = body["recipient"]["user_id"]
+            attachment = body["message"]["attachment"]
+            template = attachment["payload"]
+            elements = {element["type"]: element for element in template["elements"]}
+            valid = (attachment["type"] == "template"
+                     and template["template_type"] == "promotion"
+                     and isinstance(elements["header"]["content"], str)
+                     and isinstance(elements["text"]["content"], str)
+                     and 0 < len(elements["text"]["content"]) <= MAX_TEXT_CHARS)
+            text = f"{elements['header']['content']}\n{elements['text']['content']}"
+        except (ValueError, KeyError, TypeError):
+            user_id = text = None
+            valid = False
+        with self._lock:
+            if self._failures:
+                error = self._failures.popleft()
+            elif token not in self._access_tokens:
+                error = -216
+            elif not valid or not isinstance(user_id, str):
+                error = -201
+            elif user_id in self._unfollowed:
+                error = -213
+            else:
+                error = 0
+            self.sent.append(SentMessage(user_id, text, token, error, "promotion"))
         if error:
             return JSONResponse({"error": error, "message": ERROR_MESSAGES.get(error, "Error")})
         return JSONResponse({"error": 0, "message": "Success",

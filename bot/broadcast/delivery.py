@@ -1,0 +1,683 @@
+"""Delivery of announcements: the outbox in the database and the senders that empty it.
+
+    broadcaster = Broadcaster(store, announcements, {"telegram": telegram_sender,
+                                                     "zalo": zalo_sender}, settings)
+    await broadcaster.run()                      # until cancelled; or run(until_done=True)
+
+    async with broadcasting(broadcaster):        # e.g. in a Starlette lifespan
+        ...
+
+The outbox is `announcement_deliveries`, one row per subscriber, channel and announcement:
+1. When an announcement's time comes, one transaction sets it 'sending' and inserts a
+   'pending' row for every reachable subscriber of any of its topics on its channels: the
+   audience is fixed then.
+2. Each channel has a few workers (BROADCAST_IN_FLIGHT) sharing a token bucket at the
+   channel's rate (BROADCAST_TELEGRAM_RATE, BROADCAST_ZALO_RATE). A worker claims a row by
+   setting it 'sending' and commits, then sends, then records the outcome: 'sent', 'failed'
+   (with the reason), 'blocked' (the citizen blocked the bot or unfollowed the OA: they are
+   marked unreachable and left out of later audiences) or 'held' (a rule holds it back until
+   `not_before`).
+3. Exactly once: a copy is sent only after its row is committed as 'sending', and recorded
+   'sent' as soon as the platform accepts it. A crash between the two leaves the row
+   'sending'; on start-up such rows are sent again. So a crash or a kill can make a second copy
+   only of the messages in flight at that moment — at most BROADCAST_IN_FLIGHT per channel —
+   and never skips anyone. One broadcaster runs per database at a time (a lock file beside
+   it), so two processes never send the same rows.
+4. Rate limits: Telegram's 429 pauses the channel for its retry_after and the same copy is
+   sent again (a 429 means Telegram did not take it). In `bot serve`, PTB's AIORateLimiter
+   retries a 429 itself first; either way the copy is sent again only after Telegram refused
+   it, so nothing is lost or doubled. A connection that could not be made is tried again
+   after 1, 2 and 4 seconds, then the copy is 'failed'. A time-out or a connection lost
+   mid-way is not tried again ('failed', saying so): the message may have arrived, and a
+   second copy is what this outbox promises not to send.
+5. Zalo's rules: news goes as promotion messages, which Zalo does not deliver from 22:00 to
+   06:00 (Vietnam time): in those hours Zalo rows are 'held' until 06:00. With
+   BROADCAST_ZALO_DAILY_QUOTA, or when Zalo answers "out of quota" (-211), the rest waits
+   until the next morning. Users who do not follow the OA (-213) are 'blocked'; users Zalo
+   will not take messages for (-230, -227...) are 'failed' and marked unreachable, so they
+   are not tried again and again.
+6. An announcement is 'sent' (finished_at) once none of its rows is pending, sending or held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from bot.broadcast.announcements import Announcement, Announcements
+from bot.config import Settings
+from bot.store import VIETNAM_TIME, Store
+
+log = logging.getLogger(__name__)
+
+# Held-back reasons, as the staff pages and `broadcast status` show them.
+REASON_NIGHT = "22:00–06:00"
+REASON_QUOTA = "hết hạn mức gửi trong ngày của OA"
+REASON_UNREACHABLE = "đã chặn hoặc bỏ quan tâm trước khi đến lượt"
+REASON_GONE = "công dân đã xóa dữ liệu"
+REASON_CRASHED = "lỗi khi gửi"
+ZALO_QUIET_HOURS = (22, 6)
+NETWORK_PAUSES = (1.0, 2.0, 4.0)
+# A copy refused this many times for the rate limit is given up (Telegram would have to keep
+# refusing for minutes).
+MAX_RATE_LIMITED = 20
+POLL_SECONDS = 2.0
+UNFINISHED = ("pending", "sending", "held")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one send; the senders (bot/broadcast/senders.py) say it."""
+
+    status: str  # sent | failed | blocked | held | retry
+    reason: str | None = None
+    # retry: wait this long, then send the same copy again; channel_wide: the whole channel
+    # waits (a rate limit), else only this copy (a network error).
+    pause: float = 0.0
+    channel_wide: bool = False
+    # held: "night" (until the quiet hours end) or "quota" (until the next day).
+    rule: str | None = None
+    # failed or blocked: leave the citizen out of later audiences.
+    unreachable: bool = False
+
+    @classmethod
+    def sent(cls) -> Outcome:
+        return cls("sent")
+
+    @classmethod
+    def failed(cls, reason: str, *, unreachable: bool = False) -> Outcome:
+        return cls("failed", reason, unreachable=unreachable)
+
+    @classmethod
+    def blocked(cls, reason: str) -> Outcome:
+        return cls("blocked", reason, unreachable=True)
+
+    @classmethod
+    def rate_limited(cls, seconds: float, reason: str) -> Outcome:
+        return cls("retry", reason, pause=seconds, channel_wide=True)
+
+    @classmethod
+    def network_error(cls, reason: str) -> Outcome:
+        return cls("retry", reason)
+
+    @classmethod
+    def held(cls, rule: str, reason: str) -> Outcome:
+        return cls("held", reason, rule=rule)
+
+
+class Sender(Protocol):
+    """One channel's way of sending an announcement to one citizen."""
+
+    async def send(self, user_id: str, announcement: Announcement) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class ChannelRules:
+    rate: float  # messages a second
+    in_flight: int = 4
+    # (from hour, to hour), Vietnam time: nothing is sent then.
+    quiet_hours: tuple[int, int] | None = None
+    daily_quota: int = 0  # 0: no limit of ours
+
+
+def rules_from(settings: Settings) -> dict[str, ChannelRules]:
+    in_flight = settings.broadcast_in_flight
+    return {"telegram": ChannelRules(settings.broadcast_telegram_rate, in_flight),
+            "zalo": ChannelRules(settings.broadcast_zalo_rate, in_flight, ZALO_QUIET_HOURS,
+                                 settings.broadcast_zalo_daily_quota)}
+
+
+class TokenBucket:
+    """At most `rate` takes a second on average, bursts of at most `burst`; pause() stops
+    every take for a while (a platform's "retry after")."""
+
+    def __init__(self, rate: float, burst: float | None = None, *,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, not {rate}")
+        self.rate = rate
+        # A tenth of a second's worth: enough to make up for a late wake-up, never a flood.
+        self.capacity = burst if burst is not None else max(1.0, rate / 10)
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._tokens = 1.0
+        self._stamp = monotonic()
+        self._resume_at = float("-inf")
+
+    async def take(self) -> None:
+        while True:
+            now = self.monotonic()
+            if now < self._resume_at:
+                await self.sleep(self._resume_at - now)
+                continue
+            self._tokens = min(self.capacity,
+                               self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            # (A hair under 1 counts: float sums of the refill may fall short by 1e-16.)
+            if self._tokens >= 1 - 1e-9:
+                self._tokens -= 1
+                return
+            await self.sleep((1 - self._tokens) / self.rate)
+
+    def pause(self, seconds: float) -> None:
+        self._resume_at = max(self._resume_at, self.monotonic() + seconds)
+        self._tokens = 0.0
+        self._stamp = max(self._stamp, self._resume_at)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    announcement_id: int
+    channel: str
+    user_id: str
+
+
+class Broadcaster:
+    """Starts announcements when their time comes and sends their copies (see the module's
+    docstring). `clock` is the wall clock (Vietnam's hours, the times stored); `monotonic` and
+    `sleep` pace the sending."""
+
+    def __init__(self, store: Store, announcements: Announcements,
+                 senders: Mapping[str, Sender], settings: Settings | None = None, *,
+                 rules: Mapping[str, ChannelRules] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 poll_seconds: float = POLL_SECONDS) -> None:
+        self.store = store
+        self.announcements = announcements
+        self.senders = dict(senders)
+        self.rules = dict(rules) if rules is not None else rules_from(settings or Settings())
+        self.clock = clock
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.poll_seconds = poll_seconds
+        self._buckets = {channel: TokenBucket(self.rules[channel].rate, monotonic=monotonic,
+                                              sleep=sleep) for channel in self.senders}
+        self._cache: dict[int, Announcement] = {}
+        self._used_today: dict[str, tuple[str, int]] = {}
+        self._closed: dict[str, tuple[datetime, str]] = {}
+        self._stopping = False
+        self._wake: asyncio.Event | None = None
+        self._warned_unconfigured: set[tuple[int, str]] = set()
+
+    # --- the outbox -----------------------------------------------------------------------
+
+    def start_due(self) -> list[int]:
+        """Starts every scheduled announcement whose time has come; their ids."""
+        now = self.clock()
+        started = [a.id for a in self.announcements.due(now)
+                   if a.status == "scheduled" and self._start(a, now)]
+        for announcement_id in started:
+            log.info("announcement %s: sending to %s", announcement_id,
+                     self.store.rows("SELECT channel, count(*) AS n FROM "
+                                     "announcement_deliveries WHERE announcement_id = ? "
+                                     "GROUP BY channel", [announcement_id]))
+        return started
+
+    def _start(self, announcement: Announcement, now: datetime) -> bool:
+        stamp = _iso(now)
+        channels, topics = list(announcement.channels), list(announcement.topics)
+        with self.store.writing() as db:
+            changed = db.execute(
+                "UPDATE announcements SET status = 'sending', started_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'scheduled'",
+                [stamp, stamp, announcement.id]).rowcount
+            if not changed:
+                return False
+            db.execute(
+                f"INSERT OR IGNORE INTO announcement_deliveries (announcement_id, channel, "
+                f"user_id, status, updated_at) SELECT ?, channel, user_id, 'pending', ? "
+                f"FROM users WHERE unreachable = 0 AND channel IN ({_marks(channels)}) AND "
+                f"EXISTS (SELECT 1 FROM json_each(users.topics) WHERE value IN "
+                f"({_marks(topics)})) ORDER BY channel, created_at, user_id",
+                [announcement.id, stamp, *channels, *topics])
+        return True
+
+    def resume(self) -> int:
+        """Rows left 'sending' by a process that stopped mid-send go back to 'pending', to be
+        sent again (their message may or may not have gone out). Call only while no other
+        broadcaster runs on this database (run() holds the lock)."""
+        count = self._update_rows("sending", "status = 'pending'", [])
+        if count:
+            log.warning("%d announcement copies were being sent when the broadcaster last "
+                        "stopped; they are sent again (a few may arrive twice)", count)
+        return count
+
+    def release_held(self) -> int:
+        """Held rows whose time has come are pending again."""
+        count = self._update_rows("held", "status = 'pending', reason = NULL, not_before = NULL",
+                                  [], "not_before <= ?", [_iso(self.clock())])
+        if count:
+            self._notify()
+        return count
+
+    def finish_done(self) -> list[int]:
+        """Announcements with nothing left to send become 'sent'; their ids."""
+        stamp = _iso(self.clock())
+        unfinished = {announcement_id for announcement_id, channel in self._sending()
+                      if self._any(announcement_id, channel, UNFINISHED)}
+        finished = []
+        for announcement_id in {announcement_id for announcement_id, _ in self._sending()}:
+            if announcement_id in unfinished:
+                continue
+            if self.store.execute(
+                    "UPDATE announcements SET status = 'sent', finished_at = ?, updated_at = ? "
+                    "WHERE id = ? AND status = 'sending'", [stamp, stamp, announcement_id]):
+                finished.append(announcement_id)
+                progress = self.announcements.progress(announcement_id)
+                log.info("announcement %s sent: %s", announcement_id, progress.by_channel)
+        return sorted(finished)
+
+    def tick(self) -> None:
+        """What the broadcaster does every few seconds besides sending: start what is due,
+        release what was held, hold what a rule now holds back, finish what is done."""
+        if self.start_due():
+            self._notify()
+        self.release_held()
+        for channel in self.senders:
+            self._closed_now(channel)
+        self.finish_done()
+        self._warn_unconfigured()
+
+    def has_work(self) -> bool:
+        """Whether anything is left to send on the configured channels (copies pending,
+        sending or held, or an announcement due to start)."""
+        if any(a.status == "scheduled" for a in self.announcements.due(self.clock())):
+            return True
+        return any(self._any(announcement_id, channel, UNFINISHED)
+                   for announcement_id, channel in self._sending() if channel in self.senders)
+
+    # --- the rows of the announcements being sent -----------------------------------------
+    # Each statement names the announcement, channel and status, so that it is one range of
+    # the (announcement_id, channel, status) index, however many rows older announcements
+    # left in the table.
+
+    def _sending(self, channel: str | None = None) -> list[tuple[int, str]]:
+        """(announcement id, channel) of the announcements being sent, oldest first."""
+        pairs = []
+        for row in self.store.rows("SELECT id, channels FROM announcements WHERE "
+                                   "status = 'sending' ORDER BY id"):
+            pairs.extend((row["id"], name) for name in json.loads(row["channels"])
+                         if channel is None or name == channel)
+        return pairs
+
+    def _any(self, announcement_id: int, channel: str, statuses: tuple[str, ...]) -> bool:
+        return bool(self.store.rows(
+            f"SELECT 1 FROM announcement_deliveries WHERE announcement_id = ? AND channel = ? "
+            f"AND status IN ({_marks(statuses)}) LIMIT 1",
+            [announcement_id, channel, *statuses]))
+
+    def _update_rows(self, status: str, assignments: str, params: list, condition: str = "",
+                     condition_params: list | None = None, channel: str | None = None) -> int:
+        """Sets `assignments` on the rows in `status` (and `condition`) of every
+        announcement being sent (on `channel`); how many changed."""
+        extra = f" AND {condition}" if condition else ""
+        count = 0
+        for announcement_id, name in self._sending(channel):
+            count += self.store.execute(
+                f"UPDATE announcement_deliveries SET {assignments}, updated_at = ? WHERE "
+                f"announcement_id = ? AND channel = ? AND status = ?{extra}",
+                [*params, _iso(self.clock()), announcement_id, name, status,
+                 *(condition_params or [])])
+        return count
+
+    # --- the rules ------------------------------------------------------------------------
+
+    def _closed_now(self, channel: str) -> tuple[datetime, str] | None:
+        """(until when, why) if the channel may not send now; its pending rows are then
+        held until that time."""
+        now = self.clock()
+        rules = self.rules[channel]
+        closed = self._closed.get(channel)
+        if closed is not None and closed[0] <= now:
+            del self._closed[channel]
+            closed = None
+        if closed is None and rules.quiet_hours and _in_quiet_hours(now, rules.quiet_hours):
+            closed = (_quiet_hours_end(now, rules.quiet_hours), REASON_NIGHT)
+        if closed is None and rules.daily_quota and self._used(channel) >= rules.daily_quota:
+            closed = self._next_day(channel, now), REASON_QUOTA
+            self._closed[channel] = closed
+        if closed is not None:
+            self._hold_pending(channel, *closed)
+        return closed
+
+    def _next_day(self, channel: str, now: datetime) -> datetime:
+        local = now.astimezone(VIETNAM_TIME)
+        tomorrow = datetime(local.year, local.month, local.day,
+                            tzinfo=VIETNAM_TIME) + timedelta(days=1)
+        quiet = self.rules[channel].quiet_hours
+        if quiet and _in_quiet_hours(tomorrow, quiet):
+            tomorrow = _quiet_hours_end(tomorrow, quiet)
+        return tomorrow.astimezone(UTC)
+
+    def _used(self, channel: str) -> int:
+        """Copies sent (or being sent) today, Vietnam's day, on the channel."""
+        now = self.clock().astimezone(VIETNAM_TIME)
+        day = now.date().isoformat()
+        known = self._used_today.get(channel)
+        if known is None or known[0] != day:
+            midnight = datetime(now.year, now.month, now.day, tzinfo=VIETNAM_TIME)
+            rows = self.store.rows(
+                "SELECT count(*) AS n FROM announcement_deliveries WHERE channel = ? AND "
+                "(status = 'sending' OR (status = 'sent' AND sent_at >= ?))",
+                [channel, _iso(midnight)])
+            known = self._used_today[channel] = (day, rows[0]["n"])
+        return known[1]
+
+    def _use(self, channel: str, count: int) -> None:
+        if not self.rules[channel].daily_quota:
+            return
+        self._used(channel)
+        day, used = self._used_today[channel]
+        self._used_today[channel] = (day, used + count)
+
+    def _hold_pending(self, channel: str, until: datetime, reason: str) -> int:
+        return self._update_rows("pending", "status = 'held', reason = ?, not_before = ?",
+                                 [reason, _iso(until)], channel=channel)
+
+    # --- sending --------------------------------------------------------------------------
+
+    async def send_now(self, channels: list[str] | None = None) -> None:
+        """Sends every copy that may be sent now, then returns (for tests and for
+        `broadcast run --until-done`, which call it between ticks)."""
+        await asyncio.gather(*(self._channel(channel, stop_when_idle=True)
+                               for channel in channels or list(self.senders)))
+
+    async def _channel(self, channel: str, stop_when_idle: bool) -> None:
+        await asyncio.gather(*(self._worker(channel, stop_when_idle)
+                               for _ in range(self.rules[channel].in_flight)))
+
+    async def _worker(self, channel: str, stop_when_idle: bool) -> None:
+        bucket = self._buckets[channel]
+        while not self._stopping:
+            try:
+                claimed = None
+                if self._closed_now(channel) is None:
+                    await bucket.take()
+                    claimed = self._claim(channel)
+                if claimed is None:
+                    if stop_when_idle:
+                        return
+                    await self._idle()
+                    continue
+                await self._deliver(claimed, bucket)
+            except Exception:
+                # E.g. the database locked for longer than its busy timeout: a copy whose
+                # outcome could not be recorded stays 'sending' and is sent again after a
+                # restart, like one in flight at a crash.
+                log.exception("the %s broadcast worker failed; it goes on in %s s", channel,
+                              self.poll_seconds)
+                if stop_when_idle:
+                    raise
+                await self.sleep(self.poll_seconds)
+
+    def _claim(self, channel: str) -> Claimed | None:
+        """The next pending copy on the channel, committed as 'sending' before it is sent;
+        None when there is none. Copies for citizens who meanwhile blocked the bot or deleted
+        their data are recorded as such and skipped."""
+        rules = self.rules[channel]
+        while True:
+            if rules.daily_quota and self._used(channel) >= rules.daily_quota:
+                return None
+            stamp = _iso(self.clock())
+            with self.store.writing() as db:
+                row = None
+                # Announcement by announcement, oldest first, so that each lookup is one
+                # step down the (announcement_id, channel, status) index however many
+                # copies earlier announcements left behind.
+                for (announcement_id,) in db.execute(
+                        "SELECT id FROM announcements WHERE status = 'sending' ORDER BY id"
+                        ).fetchall():
+                    rows = db.execute(
+                        "UPDATE announcement_deliveries SET status = 'sending', "
+                        "attempts = attempts + 1, updated_at = ? WHERE rowid = (SELECT rowid "
+                        "FROM announcement_deliveries WHERE announcement_id = ? AND "
+                        "channel = ? AND status = 'pending' LIMIT 1) "
+                        "RETURNING announcement_id, user_id",
+                        [stamp, announcement_id, channel]).fetchall()
+                    if rows:
+                        row = rows[0]
+                        break
+                if row is None:
+                    return None
+                claimed = Claimed(row[0], channel, row[1])
+                user = db.execute("SELECT unreachable FROM users WHERE channel = ? AND "
+                                  "user_id = ?", [channel, claimed.user_id]).fetchone()
+                if user is not None and not user[0]:
+                    self._use(channel, 1)
+                    return claimed
+                status, reason = ("failed", REASON_GONE) if user is None else (
+                    "blocked", REASON_UNREACHABLE)
+                db.execute(
+                    "UPDATE announcement_deliveries SET status = ?, reason = ?, updated_at = ? "
+                    "WHERE announcement_id = ? AND channel = ? AND user_id = ?",
+                    [status, reason, stamp, claimed.announcement_id, channel,
+                     claimed.user_id])
+
+    async def _deliver(self, claimed: Claimed, bucket: TokenBucket) -> None:
+        sender = self.senders[claimed.channel]
+        announcement = self._announcement(claimed.announcement_id)
+        rate_limited = network_errors = 0
+        while True:
+            try:
+                outcome = await sender.send(claimed.user_id, announcement)
+            except Exception as error:  # a sender's bug must not leave the row 'sending'
+                log.exception("sending announcement %s to %s %s failed", announcement.id,
+                              claimed.channel, claimed.user_id)
+                outcome = Outcome.failed(f"{REASON_CRASHED}: {type(error).__name__}")
+            if outcome.status != "retry":
+                break
+            if outcome.channel_wide:
+                rate_limited += 1
+                if rate_limited > MAX_RATE_LIMITED:
+                    outcome = Outcome.failed(f"{outcome.reason} ({rate_limited} lần)")
+                    break
+                log.info("%s asks to wait %.1f s (%s)", claimed.channel, outcome.pause,
+                         outcome.reason)
+                bucket.pause(outcome.pause)
+            else:
+                if network_errors >= len(NETWORK_PAUSES):
+                    outcome = Outcome.failed(outcome.reason or "lỗi mạng")
+                    break
+                await self.sleep(NETWORK_PAUSES[network_errors])
+                network_errors += 1
+            await bucket.take()
+            self.store.execute(
+                "UPDATE announcement_deliveries SET attempts = attempts + 1 WHERE "
+                "announcement_id = ? AND channel = ? AND user_id = ?",
+                [claimed.announcement_id, claimed.channel, claimed.user_id])
+        self._record(claimed, outcome)
+
+    def _record(self, claimed: Claimed, outcome: Outcome) -> None:
+        now = self.clock()
+        stamp = _iso(now)
+        key = [claimed.announcement_id, claimed.channel, claimed.user_id]
+        if outcome.status != "sent":
+            self._use(claimed.channel, -1)
+        with self.store.writing() as db:
+            if outcome.status == "sent":
+                db.execute("UPDATE announcement_deliveries SET status = 'sent', reason = NULL, "
+                           "sent_at = ?, updated_at = ? WHERE announcement_id = ? AND "
+                           "channel = ? AND user_id = ?", [stamp, stamp, *key])
+                return
+            if outcome.status == "held":
+                until = self._held_until(claimed.channel, outcome.rule, now)
+                db.execute("UPDATE announcement_deliveries SET status = 'held', reason = ?, "
+                           "not_before = ?, updated_at = ? WHERE announcement_id = ? AND "
+                           "channel = ? AND user_id = ?",
+                           [outcome.reason, _iso(until), stamp, *key])
+            else:
+                db.execute("UPDATE announcement_deliveries SET status = ?, reason = ?, "
+                           "updated_at = ? WHERE announcement_id = ? AND channel = ? AND "
+                           "user_id = ?", [outcome.status, outcome.reason, stamp, *key])
+            if outcome.unreachable:
+                db.execute("UPDATE users SET unreachable = 1 WHERE channel = ? AND "
+                           "user_id = ?", [claimed.channel, claimed.user_id])
+
+    def _held_until(self, channel: str, rule: str | None, now: datetime) -> datetime:
+        if rule == "quota":
+            until = self._next_day(channel, now)
+            self._closed[channel] = (until, REASON_QUOTA)
+            return until
+        quiet = self.rules[channel].quiet_hours or ZALO_QUIET_HOURS
+        if _in_quiet_hours(now, quiet):
+            return _quiet_hours_end(now, quiet)
+        # The platform's clock says night where ours does not: try again a little later.
+        return now + timedelta(minutes=15)
+
+    def _announcement(self, announcement_id: int) -> Announcement:
+        announcement = self._cache.get(announcement_id)
+        if announcement is None:
+            announcement = self._cache[announcement_id] = self.announcements.get(
+                announcement_id)
+        return announcement
+
+    def _warn_unconfigured(self) -> None:
+        for announcement_id, channel in self._sending():
+            key = (announcement_id, channel)
+            if channel in self.senders or key in self._warned_unconfigured:
+                continue
+            if self._any(announcement_id, channel, ("pending",)):
+                self._warned_unconfigured.add(key)
+                log.warning("announcement %s has copies to send on %s, which is not "
+                            "configured here: they wait until a broadcaster with %s runs",
+                            announcement_id, channel, channel)
+
+    # --- running --------------------------------------------------------------------------
+
+    async def run(self, *, until_done: bool = False) -> None:
+        """Sends what is due, every few seconds, until cancelled or stop() (or, with
+        `until_done`, until nothing is left to send on the configured channels)."""
+        self._wake = asyncio.Event()
+        lock = await self._exclusive()
+        if lock is None:  # stopped while waiting for the lock
+            return
+        with lock:
+            self.resume()
+            workers = [asyncio.create_task(self._channel(channel, stop_when_idle=False),
+                                           name=f"broadcast-{channel}")
+                       for channel in self.senders]
+            stopped = False
+            try:
+                while not self._stopping:
+                    self.tick()
+                    if until_done and not self.has_work():
+                        break
+                    await self._idle()
+            finally:
+                stopped, self._stopping = self._stopping, True
+                self._notify()
+                # The workers finish the copy in hand (recorded), then stop.
+                await asyncio.gather(*workers, return_exceptions=True)
+                self._stopping = stopped
+
+    def stop(self) -> None:
+        """Asks run() to return once the copies in hand are sent and recorded."""
+        self._stopping = True
+        self._notify()
+
+    async def _idle(self) -> None:
+        if self._wake is None:
+            await self.sleep(self.poll_seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        self._wake.clear()
+
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _exclusive(self) -> contextlib.AbstractContextManager | None:
+        """The database's broadcast lock, waited for while another process holds it; None if
+        stop() was called meanwhile."""
+        path = self.store.path
+        if str(path) == ":memory:":
+            return contextlib.nullcontext()
+        lock_path = Path(f"{path}.broadcast.lock")
+        warned = False
+        while not self._stopping:
+            lock = _try_lock(lock_path)
+            if lock is not None:
+                return lock
+            if not warned:
+                log.info("another process is sending the announcements of %s; waiting", path)
+                warned = True
+            await self._idle()
+        return None
+
+
+@contextlib.asynccontextmanager
+async def broadcasting(broadcaster: Broadcaster, *,
+                       stop_timeout: float = 30.0) -> AsyncIterator[Broadcaster]:
+    """Runs the broadcaster for the duration of the block (e.g. in a Starlette lifespan,
+    after the channels have started): on the way out it finishes the copies in hand, or is
+    cancelled after `stop_timeout` seconds (those copies are then sent again next time)."""
+    task = asyncio.create_task(broadcaster.run(), name="broadcaster")
+    try:
+        yield broadcaster
+    finally:
+        broadcaster.stop()
+        try:
+            await asyncio.wait_for(task, stop_timeout)
+        except TimeoutError:
+            log.warning("the broadcaster did not stop within %s s", stop_timeout)
+        except Exception:
+            log.exception("the broadcaster failed")
+
+
+def _try_lock(path: Path) -> contextlib.AbstractContextManager | None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one broadcaster per database is up to the operator
+        return contextlib.nullcontext()
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        return None
+
+    @contextlib.contextmanager
+    def held() -> Iterator[None]:
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
+
+    return held()
+
+
+def _in_quiet_hours(moment: datetime, quiet: tuple[int, int]) -> bool:
+    start, end = quiet
+    hour = moment.astimezone(VIETNAM_TIME).hour
+    return hour >= start or hour < end if start > end else start <= hour < end
+
+
+def _quiet_hours_end(moment: datetime, quiet: tuple[int, int]) -> datetime:
+    """When the quiet hours `moment` falls in end (UTC)."""
+    local = moment.astimezone(VIETNAM_TIME)
+    end = datetime(local.year, local.month, local.day, quiet[1], tzinfo=VIETNAM_TIME)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
