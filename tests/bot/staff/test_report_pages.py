@@ -38,6 +38,9 @@ def test_the_page_shows_the_quarters_figures_and_its_charts(reports) -> None:
     assert "75,0%" in page.text                       # 3 of 4 ratings satisfied
     assert "Chưa đạt (mục tiêu ≥ 90%)" in page.text
     assert page.text.count('src="/staff/reports/charts/') == 5
+    # The plan's two reform news items a month, month by month (none sent here).
+    assert "0/2 tháng đạt ít nhất 2 tin" in page.text   # October and November so far
+    assert "Tháng 10/2026: 0 tin" in page.text
     assert '<option value="2026-9M"' in page.text
 
 
