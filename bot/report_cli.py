@@ -13,7 +13,6 @@ take the write lock a running bot needs.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,17 +62,15 @@ def report(period: Period | None, db: Path, xlsx_path: Path | None, csv_path: Pa
     Example: python -m bot report --period 2026-Q1 --xlsx bao-cao-quy-1.xlsx
     """
     from bot.report_export import format_value, headline
-    from bot.reports import Period, build_report
+    from bot.reports import Period, imported_fields, snapshot_report
     from bot.store import VIETNAM_TIME
 
     day = today.date() if today else datetime.now(VIETNAM_TIME).date()
     period = period or Period.quarter_of(day)
     conn = _open_read_only(db)
     try:
-        # One read transaction: every figure comes from the same snapshot, even while the
-        # bot keeps writing (WAL).
-        conn.execute("BEGIN")
-        result = build_report(conn, period, fields=_fields(), today=day)
+        fields = imported_fields(lambda warning: click.echo(warning, err=True))
+        result = snapshot_report(conn, period, fields=fields, today=day)
     except sqlite3.Error as error:
         raise click.ClickException(f"{db}: cannot read the figures ({error})") from error
     finally:
@@ -116,10 +113,12 @@ def _write_files(result: Report, xlsx_path: Path | None, csv_path: Path | None,
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
+    from bot.reports import open_read_only
+
     if not path.is_file():
         raise click.ClickException(f"{path}: no database there (give --db or BOT_DB)")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = open_read_only(path)
         (version,) = conn.execute("SELECT max(version) FROM migrations").fetchone()
     except sqlite3.Error as error:
         raise click.ClickException(f"{path}: not a database of this bot ({error})") from error
@@ -130,14 +129,3 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
             "bot once on it (python -m bot serve --db ...) to bring it up to date")
     return conn
 
-
-def _fields() -> Mapping[str, str]:
-    """The catalog's fields; without the catalog, procedures count as unclassified."""
-    from bot.reports import catalog_fields
-
-    try:
-        return catalog_fields()
-    except FileNotFoundError as error:
-        click.echo(f"{error.filename} is missing: questions are not grouped by field "
-                   "(run `python -m bot kb import PATH`)", err=True)
-        return {}

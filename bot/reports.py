@@ -32,24 +32,24 @@ import sqlite3
 import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store import VIETNAM_TIME, Store
+from bot.store import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM_TIME, Store
 
 SATISFACTION_GOAL = 0.9
 NEWS_PER_MONTH_GOAL = 2
-OPEN_STATUSES = ("new", "in_progress", "waiting")
+OPEN_STATUSES = OPEN_PETITION_STATUSES
 RESOLVED_STATUSES = ("answered", "closed")
 # Left the agency's hands without an answer from it: not resolved, and never overdue here.
 HANDED_OFF_STATUSES = ("transferred", "duplicate")
-PETITION_STATUSES = (*OPEN_STATUSES, *RESOLVED_STATUSES, *HANDED_OFF_STATUSES)
 
 # Labels for staff-facing reports (citizen-facing texts live in knowledge/locales).
 STATUS_LABELS = {
@@ -661,6 +661,33 @@ def _recorded_announcements(conn: sqlite3.Connection, period: Period, as_of: dat
         [start, end]).fetchone()
     return AnnouncementFigures(True, sum(months.values()), months, deliveries, reached,
                                subscribers)
+
+
+def imported_fields(warn: Callable[[str], None]) -> Mapping[str, str]:
+    """catalog_fields(), or none when the catalog was never imported: procedures then count
+    as unclassified, and `warn` is told how to mend it."""
+    try:
+        return catalog_fields()
+    except FileNotFoundError as error:
+        warn(f"{error.filename} is missing: questions are not grouped by field "
+             "(run `python -m bot kb import PATH`)")
+        return {}
+
+
+def open_read_only(path: Path | str) -> sqlite3.Connection:
+    """A connection that cannot write to the bot's database (sqlite3.Error if it is none)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
+def snapshot_report(conn: sqlite3.Connection, period: Period, *, fields: Mapping[str, str],
+                    today: date) -> Report:
+    """build_report() in one read transaction: every figure comes from the same snapshot,
+    even while the bot keeps writing (WAL)."""
+    conn.execute("BEGIN")
+    try:
+        return build_report(conn, period, fields=fields, today=today)
+    finally:
+        conn.rollback()
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -34,6 +34,10 @@ from bot.migrations import migrate, write_transaction
 # Petition codes carry the year the citizen sees on their calendar, in Vietnam (UTC+7, no DST).
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
+# A petition's statuses (petitions.status), in the order staff read them; the open ones are
+# those in which the agency still owes the citizen something: only these can be late.
+OPEN_PETITION_STATUSES = ("new", "in_progress", "waiting")
+PETITION_STATUSES = (*OPEN_PETITION_STATUSES, "answered", "closed", "transferred", "duplicate")
 TABLES = ("users", "sessions", "messages", "petitions", "ratings", "answers", "unanswered")
 RATING_SUBJECTS = ("visit", "procedure", "bot")
 UNANSWERED_REASONS = ("no_match", "out_of_scope", "unhelpful")

@@ -27,11 +27,11 @@ from bot.broadcast.announcements import (
     Announcements,
 )
 from bot.broadcast.render import preview
+from bot.reports import CHANNEL_LABELS
 from bot.staff.site import StaffSite
 from bot.store import VIETNAM_TIME
 
 PAGE_SIZE = 50
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo"}
 DELIVERY_LABELS = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi",
                    "failed": "Lỗi", "blocked": "Đã chặn / bỏ quan tâm",
                    "held": "Tạm giữ theo quy định"}

@@ -23,17 +23,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bot.citizen_messages import CHANNEL_NAMES
 from bot.config import Settings
+from bot.staff.petitions import OPEN_STATUSES, shortened
+from bot.staff.site import vn_date
 from bot.store import VIETNAM_TIME, Store
 
 log = logging.getLogger(__name__)
 
-SUMMARY_CHARS = 160
 DIGEST_LINES = 15
 ROUND_SECONDS = 30
 BATCH = 20
-OPEN_STATUSES = ("new", "in_progress", "waiting")
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "web": "trang web"}
 LAST_DIGEST = "staff_digest_last_day"
 
 
@@ -127,9 +127,8 @@ class StaffNotifier:
 
 
 def _summary(content: str) -> str:
-    flat = " ".join(content.split())
-    return flat if len(flat) <= SUMMARY_CHARS else flat[: SUMMARY_CHARS - 1].rstrip() + "…"
+    return shortened(" ".join(content.split()))
 
 
 def _vn_date(iso_day: str) -> str:
-    return date.fromisoformat(iso_day).strftime("%d/%m/%Y")
+    return vn_date(date.fromisoformat(iso_day))

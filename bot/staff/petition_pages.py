@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.reports import CHANNEL_LABELS
 from bot.staff.petitions import (
     CHANNELS,
     ORDERS,
@@ -51,7 +52,6 @@ STATUS_LABELS = {
     "transferred": "Đã chuyển cơ quan khác",
     "duplicate": "Trùng phản ánh khác",
 }
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trang web"}
 EVENT_LABELS = {
     "created": "Tiếp nhận",
     "assigned": "Giao xử lý",

@@ -36,12 +36,11 @@ from typing import Any, Protocol
 from bot.citizen_messages import CitizenMessenger, Outcome
 from bot.messages import Button, Reply
 from bot.staff.petition_search import PetitionSearch, fold
-from bot.store import VIETNAM_TIME, Store
+from bot.store import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM_TIME, Store
 from knowledge.base import Knowledge
 
-STATUSES = ("new", "in_progress", "waiting", "answered", "closed", "transferred", "duplicate")
-# The statuses in which the agency still owes the citizen something: only these can be late.
-OPEN_STATUSES = ("new", "in_progress", "waiting")
+STATUSES = PETITION_STATUSES
+OPEN_STATUSES = OPEN_PETITION_STATUSES
 NEARLY_DUE_WORKING_DAYS = 2
 # change_status() moves between these; answered, transferred and duplicate need what only
 # answer(), transfer() and mark_duplicate() take. Back to in_progress reopens a petition.
@@ -648,9 +647,7 @@ class PetitionDesk:
         return day
 
     def _inbox_row(self, row: dict[str, Any], today: date) -> InboxRow:
-        summary = row["summary"]
-        if len(summary) > SUMMARY_CHARS:
-            summary = summary[:SUMMARY_CHARS - 1].rstrip() + "…"
+        summary = shortened(row["summary"])
         return InboxRow(
             id=row["id"], code=row["code"],
             created_at=datetime.fromisoformat(row["created_at"]), channel=row["channel"],
@@ -805,3 +802,8 @@ def statuses_from(values: Sequence[str]) -> tuple[str, ...]:
     """The known statuses among `values` (from a query string), in STATUSES order."""
     wanted = set(values)
     return tuple(status for status in STATUSES if status in wanted)
+
+
+def shortened(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -11,7 +11,7 @@ and kept for a minute: the page and its five charts ask for the same report at o
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import threading
 import time
 from datetime import date
@@ -24,11 +24,12 @@ from starlette.routing import Route
 
 from bot.report_charts import CHARTS
 from bot.report_export import format_value, headline, to_csv, to_xlsx
-from bot.reports import Period, Report, build_report, catalog_fields
+from bot.reports import Period, Report, imported_fields, open_read_only, snapshot_report
 from bot.staff.site import StaffSite
 from bot.store import VIETNAM_TIME
 
 CACHE_SECONDS = 60
+log = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,19 +55,12 @@ class ReportCache:
             return report
 
     def _build(self, period: Period, today: date) -> Report:
-        conn = sqlite3.connect(f"{Path(self.db_path).resolve().as_uri()}?mode=ro", uri=True)
+        conn = open_read_only(self.db_path)
         try:
-            conn.execute("BEGIN")
-            return build_report(conn, period, fields=_fields(), today=today)
+            return snapshot_report(conn, period, fields=imported_fields(log.warning),
+                                   today=today)
         finally:
             conn.close()
-
-
-def _fields():
-    try:
-        return catalog_fields()
-    except FileNotFoundError:
-        return {}
 
 
 def report_routes(site: StaffSite, guard) -> list[Route]:
