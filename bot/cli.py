@@ -52,7 +52,9 @@ def main() -> None:
 @main.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--jsonl", is_flag=True, help="Read one question a line on stdin; print JSON lines.")
+@click.option("--jsonl", is_flag=True,
+              help="Read one message a line on stdin, an empty line starting a new citizen; "
+                   "print JSON lines.")
 def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
     """Print the answer a citizen would get to QUESTION.
 
@@ -62,10 +64,16 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
 
     dialogue = _load_dialogue()
     if jsonl:
+        # The lines are one citizen's messages, read in turn as a conversation; an empty
+        # line starts the next citizen.
+        citizen = 1
         for line in sys.stdin:
             text = line.rstrip("\n")
-            if text.strip():
-                click.echo(json.dumps(turn_to_dict(dialogue.ask(text)), ensure_ascii=False))
+            if not text.strip():
+                citizen += 1
+                continue
+            turn = dialogue.ask(text, user=f"cli-{citizen}")
+            click.echo(json.dumps(turn_to_dict(turn), ensure_ascii=False))
         return
     if question is None:
         raise click.UsageError("give a QUESTION, or --jsonl to read questions from stdin")
@@ -87,26 +95,42 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
 @click.option("--misses", is_flag=True, help="Also list the questions answered wrongly.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate_command(path: Path, misses: bool, as_json: bool) -> None:
-    """Score the bot on a question file in the format of shared/eval/dev-questions.yaml.
+    """Score the bot on a question file in the format of shared/eval/dev-questions.yaml;
+    conversations in it (items with `turns`) are played through the dialogue, a citizen each.
 
     Example: python -m bot eval ../shared/eval/dev-questions.yaml --misses
     """
-    from bot.evaluation import evaluate, load_questions
+    from bot.evaluation import evaluate, evaluate_conversations, load_eval_file
 
     dialogue = _load_dialogue()
     try:
-        questions = load_questions(path)
+        loaded = load_eval_file(path)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    report = evaluate(questions, dialogue.understander.understand)
+    question_report = conversation_report = None
+    if loaded.questions or not loaded.conversations:
+        question_report = evaluate(loaded.questions, dialogue.understander.understand)
+    if loaded.conversations:
+        citizens = iter(range(1, 1_000_000_000))
+
+        def new_citizen():
+            user = f"eval-{next(citizens)}"
+            return lambda text: dialogue.ask(text, user=user).understanding
+
+        conversation_report = evaluate_conversations(loaded.conversations, new_citizen)
+    reports = [r for r in (question_report, conversation_report) if r is not None]
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        data = question_report.to_dict() if question_report else {}
+        if conversation_report:
+            data["conversations"] = conversation_report.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(report.table())
+    click.echo("\n\n".join(report.table() for report in reports))
     if misses:
-        click.echo("\nMisses (as written):")
-        for line in report.groups["as written"].misses:
-            click.echo(f"  {line}")
+        for report in reports:
+            click.echo("\nMisses (as written):")
+            for line in report.groups["as written"].misses:
+                click.echo(f"  {line}")
 
 
 @main.command()

@@ -29,6 +29,8 @@ class Settings:
     max_message_chars: int = 4000
     flood_messages: int = 20
     flood_seconds: int = 60
+    # How long a follow-up ("mất bao lâu?") is read as being about the last procedure answered.
+    topic_minutes: int = 30
     # Secrets stay out of repr() so that logging the settings never leaks them.
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = TELEGRAM_API_BASE_URL
@@ -73,6 +75,7 @@ class Settings:
             petition_answer_working_days=env.integer("BOT_PETITION_WORKING_DAYS", 10, minimum=1),
             flood_messages=env.integer("BOT_FLOOD_MESSAGES", 20, minimum=1),
             flood_seconds=env.integer("BOT_FLOOD_SECONDS", 60, minimum=1),
+            topic_minutes=env.integer("BOT_TOPIC_MINUTES", 30, minimum=1),
             telegram_bot_token=env.text("TELEGRAM_BOT_TOKEN"),
             telegram_api_base_url=env.url("TELEGRAM_API_BASE_URL", TELEGRAM_API_BASE_URL),
             zalo_app_id=env.text("ZALO_APP_ID"),

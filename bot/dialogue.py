@@ -15,7 +15,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
@@ -35,10 +35,11 @@ from handlers.context import Context
 from handlers.forms import Form
 from handlers.petition_form import PETITION
 from handlers.rating_form import RATING
+from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
 from knowledge.live_overrides import OverridesWatcher
 from knowledge.topics import Topics, load_topics
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander, Understanding
+from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understander, Understanding
 
 FORMS: dict[str, Form] = {form.name: form for form in (PETITION, RATING)}
 # An answer id in a "was this helpful?" button: a plain number of sane size, nothing else.
@@ -187,8 +188,19 @@ class Dialogue:
         if command == "cancel":
             return None, [Reply(self._t("form.nothing_to_cancel"),
                                 (Button(self._t("menu.button"), "menu"),))]
-        understanding = self.understander.understand(text)
+        understanding = self.understander.in_context(self.understander.understand(text),
+                                                     self._topic(ctx))
         return understanding, self._for_intent(ctx, understanding)
+
+    def _topic(self, ctx: Context) -> Topic | None:
+        """The procedure the conversation is about, unless it was left long enough ago."""
+        since = ctx.now - timedelta(minutes=self.settings.topic_minutes)
+        found = self.store.conversation_topic(ctx.channel, ctx.user, since=since)
+        return Topic(found.procedure_code, found.aspect) if found else None
+
+    def _remember_topic(self, ctx: Context, code: str, aspect: str | None) -> None:
+        self.store.save_conversation_topic(ctx.channel, ctx.user, code, aspect or OVERVIEW,
+                                           now=ctx.now)
 
     def _for_intent(self, ctx: Context, understanding: Understanding) -> list[Reply]:
         intent = understanding.intent
@@ -219,10 +231,11 @@ class Dialogue:
         replies = procedures.handle(understanding, self.knowledge)
         chosen = understanding.procedure
         if chosen is None:
-            if not understanding.alternatives:
+            if understanding.not_in_data:
                 self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
                                              "no_match", now=ctx.now)
             return replies
+        self._remember_topic(ctx, chosen.code, understanding.aspect)
         replies.append(self._helpful_question(ctx, understanding.text, chosen.code,
                                               understanding.aspect))
         return replies
@@ -290,6 +303,7 @@ class Dialogue:
         code, aspect = parsed
         record = self.knowledge.procedures[code]
         question = f"{record['name']} ({aspect})"
+        self._remember_topic(ctx, code, aspect)
         return [procedures.answer(record, aspect, self._t),
                 self._helpful_question(ctx, question, code, aspect)]
 
@@ -320,9 +334,10 @@ class Dialogue:
 
     # --- without a channel ----------------------------------------------------------------
 
-    def ask(self, text: str) -> Turn:
-        """The answer to a question on its own, as `python -m bot ask` prints it."""
-        return self.turn(Incoming("cli", "cli", text=text))
+    def ask(self, text: str, user: str = "cli") -> Turn:
+        """The answer to a message of `user` on the command line, as `python -m bot ask`
+        prints it; one user's messages are one conversation."""
+        return self.turn(Incoming("cli", user, text=text))
 
 
 def _listed(reply: Reply | None) -> list[Reply] | None:

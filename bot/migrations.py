@@ -369,6 +369,23 @@ def _create_broadcast_tables(db: Database) -> None:
         db.execute(statement)
 
 
+def _create_conversation_topics(db: Database) -> None:
+    # The procedure a citizen was last answered about, and the part of it, so that a
+    # follow-up ("còn lệ phí?", "thế còn người nước ngoài?") is read against it. Apart from
+    # `sessions`, which a form clears when it ends: a citizen may ask about a procedure in
+    # the middle of a petition and follow up on it afterwards.
+    db.execute(
+        """CREATE TABLE conversation_topics (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            procedure_code TEXT NOT NULL,
+            aspect TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, user_id)
+        )"""
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "users, sessions, messages, petitions, ratings, answers, unanswered",
               _create_tables),
@@ -378,6 +395,7 @@ MIGRATIONS: list[Migration] = [
               "app secrets",
               _create_staff_tables),
     Migration(4, "announcements and their deliveries", _create_broadcast_tables),
+    Migration(5, "the procedure each conversation is about", _create_conversation_topics),
 ]
 
 

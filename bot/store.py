@@ -38,7 +38,8 @@ VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 # those in which the agency still owes the citizen something: only these can be late.
 OPEN_PETITION_STATUSES = ("new", "in_progress", "waiting")
 PETITION_STATUSES = (*OPEN_PETITION_STATUSES, "answered", "closed", "transferred", "duplicate")
-TABLES = ("users", "sessions", "messages", "petitions", "ratings", "answers", "unanswered")
+TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "ratings",
+          "answers", "unanswered")
 RATING_SUBJECTS = ("visit", "procedure", "bot")
 UNANSWERED_REASONS = ("no_match", "out_of_scope", "unhelpful")
 DIRECTIONS = ("in", "out")
@@ -61,6 +62,15 @@ class Session:
     flow: str | None = None
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConversationTopic:
+    """The procedure a citizen was last answered about, the part of it, and when."""
+
+    procedure_code: str
+    aspect: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -253,6 +263,34 @@ class Store:
         self.db.execute(
             "DELETE FROM sessions WHERE channel = ? AND user_id = ?", [channel, user_id])
 
+    # The conversation's topic: what a follow-up message is read against
+
+    @_serialised
+    def conversation_topic(self, channel: str, user_id: str,
+                           since: datetime | None = None) -> ConversationTopic | None:
+        """The citizen's topic, if one was set at or after `since` (older ones have lapsed)."""
+        rows = self._rows(
+            "SELECT procedure_code, aspect, updated_at FROM conversation_topics "
+            "WHERE channel = ? AND user_id = ?", [channel, user_id])
+        if not rows:
+            return None
+        topic = ConversationTopic(rows[0]["procedure_code"], rows[0]["aspect"],
+                                  datetime.fromisoformat(rows[0]["updated_at"]))
+        if since is not None and topic.updated_at < since:
+            return None
+        return topic
+
+    @_serialised
+    def save_conversation_topic(self, channel: str, user_id: str, procedure_code: str,
+                                aspect: str, now: datetime | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO conversation_topics (channel, user_id, procedure_code, aspect, "
+            "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user_id) DO UPDATE SET "
+            "procedure_code = excluded.procedure_code, aspect = excluded.aspect, "
+            "updated_at = excluded.updated_at",
+            [channel, user_id, procedure_code, aspect, _iso(now)],
+        )
+
     # Messages
 
     @_serialised
@@ -429,7 +467,8 @@ class Store:
         who = [channel, user_id]
         counts: dict[str, int] = {}
         with write_transaction(self.db):
-            for table in ("messages", "ratings", "answers", "unanswered", "sessions", "users"):
+            for table in ("messages", "ratings", "answers", "unanswered", "sessions",
+                          "conversation_topics", "users"):
                 counts[table] = self.db.execute(
                     f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", who).rowcount
             # Records that hold what the bot told this citizen (migrations 2 to 4): failed

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.messages import Button, Link, Reply
 from handlers import procedure_facts as facts
+from handlers.contacts import contact_lines, contacts_for
 from knowledge.aspects import ASPECTS, OVERVIEW
 from knowledge.base import Knowledge
 from knowledge.ranking import RankedProcedure
@@ -112,14 +113,32 @@ def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -
     return Reply(t("ask_which", count=len(candidates)), buttons)
 
 
+def not_in_data(knowledge: Knowledge) -> Reply:
+    """Said plainly when the records hold no procedure for the question: where to look it up,
+    whom to call, and that a petition reaches the agency."""
+    t = knowledge.handkept.text
+    ids = (contacts_for(knowledge, "procedures") + contacts_for(knowledge, "support")
+           + contacts_for(knowledge, "petition"))
+    lines, links = contact_lines(knowledge, tuple(dict.fromkeys(ids)))
+    return Reply("\n".join([t("procedure.not_in_data"), *lines]),
+                 (Button(t("menu.petition"), "menu:petition"), Button(t("menu.button"), "menu")),
+                 tuple(links))
+
+
 def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
     t = knowledge.handkept.text
     chosen = understanding.procedure
     if chosen is None:
         if understanding.alternatives:
             return [choice(understanding.alternatives, understanding.aspect, t)]
-        return [Reply(t("procedure.which"))]
-    replies = [answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t)]
+        if understanding.not_in_data:
+            return [not_in_data(knowledge)]
+        return [Reply(t("procedure.which"), (Button(t("menu.topics"), "menu:topics"),))]
+    replies = []
+    if understanding.context is not None and understanding.context != chosen.code:
+        # "Thế còn người nước ngoài?": the answer moves to another procedure; say so.
+        replies.append(Reply(t("follow_up.sibling")))
+    replies.append(answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t))
     if understanding.alternatives:
         buttons = tuple(Button(facts.shorten(alt.name, 60), aspect_payload(alt.code, OVERVIEW))
                         for alt in understanding.alternatives)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from knowledge.aspects import AspectDetector, AspectMatch
 from knowledge.catalog import load_procedures
+from knowledge.follow_up import FollowUpReader
 from knowledge.handkept import KNOWLEDGE_DIR, FaqEntry, HandKept, load_handkept
 from knowledge.intent_model import IntentModel
 from knowledge.normalize import NormalizedText, Normalizer, folded_words
@@ -32,6 +33,7 @@ class Knowledge:
     guide_examples: ExampleIndex
     contact_examples: ExampleIndex
     intent_model: IntentModel
+    follow_ups: FollowUpReader
 
     def name_words(self, name: str) -> list[str]:
         """content_words for official wording, which needs no repair and has no aspect cue."""
@@ -79,8 +81,9 @@ class Knowledge:
         def words(text: str) -> list[str]:
             return list(normalizer.normalize(text).folded)
 
+        procedures = {record["code"]: record for record in records}
         knowledge = cls(
-            procedures={record["code"]: record for record in records},
+            procedures=procedures,
             handkept=handkept, rules=rules, index=index, normalizer=normalizer,
             aliases=aliases, query_builder=query_builder,
             aspects=AspectDetector(handkept.aspect_cues),
@@ -96,6 +99,8 @@ class Knowledge:
                 for contact in handkept.contacts
                 for text in (contact.name["vi"], *contact.keywords)),
             intent_model=IntentModel({}),
+            follow_ups=FollowUpReader(handkept.follow_ups, query_builder.stopwords, index,
+                                      procedures),
         )
         knowledge.intent_model = _train_intent_model(knowledge, records)
         return knowledge

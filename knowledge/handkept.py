@@ -150,6 +150,24 @@ class IntentSpec:
 
 
 @dataclass(frozen=True)
+class Qualifier:
+    """A case a citizen names in a word (`says`), and how procedure names say it (`names`);
+    `age_below`: an age under it ("con em mới 10 tuổi") names the case too."""
+
+    says: tuple[str, ...]
+    names: tuple[str, ...]
+    age_below: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpWords:
+    """How a message is read against the conversation's procedure (intents.yaml)."""
+
+    neutral: tuple[str, ...] = ()
+    qualifiers: tuple[Qualifier, ...] = ()
+
+
+@dataclass(frozen=True)
 class HandKept:
     contacts: tuple[Contact, ...]
     guides: tuple[Guide, ...]
@@ -159,6 +177,7 @@ class HandKept:
     intents: dict[str, IntentSpec]
     aspect_cues: dict[str, list[str]]
     texts: dict[str, dict[str, str]] = field(repr=False)
+    follow_ups: FollowUpWords = FollowUpWords()
 
     @property
     def shown_contacts(self) -> tuple[Contact, ...]:
@@ -213,6 +232,15 @@ def load_handkept(root: Path = KNOWLEDGE_DIR) -> HandKept:
         },
         aspect_cues={name: list(cues) for name, cues in intents["aspects"].items()},
         texts={key: {lang: str(value) for lang, value in v.items()} for key, v in texts.items()},
+        follow_ups=_follow_ups(intents["follow_ups"]),
+    )
+
+
+def _follow_ups(value: dict) -> FollowUpWords:
+    return FollowUpWords(
+        neutral=tuple(value["neutral"]),
+        qualifiers=tuple(Qualifier(tuple(q["says"]), tuple(q["names"]), q.get("age_below"))
+                         for q in value["qualifiers"]),
     )
 
 

@@ -136,6 +136,11 @@ class RankedProcedure:
     # The name without its level marker: level variants of one procedure share it.
     family: str
 
+    @classmethod
+    def certain(cls, code: str, name: str) -> RankedProcedure:
+        """A record named outright (by its code, an officer's link, the conversation)."""
+        return cls(code, name, 1.0, 1.0, 1.0, 99.0, name)
+
 
 @dataclass
 class _Doc:
@@ -155,7 +160,7 @@ class _Doc:
     all_qualifiers: frozenset[Phrase]
 
 
-def _split_secondary(name: str) -> tuple[str, str, str]:
+def split_name(name: str) -> tuple[str, str, str]:
     """(what the procedure is, the separator, whom or which case it is for)."""
     match = _SECONDARY_RE.search(name)
     if match is None:
@@ -205,6 +210,7 @@ class ProcedureIndex:
         self._trigger_marks = rules.trigger_marks
         self._stopwords = frozenset(w for s in rules.stopwords for w in folded_words(s))
         self._docs: list[_Doc] = []
+        self._doc_ids: dict[str, int] = {}
         self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self._field_postings: dict[str, list[int]] = defaultdict(list)
         self.word_frequencies: Counter[str] = Counter()
@@ -226,6 +232,11 @@ class ProcedureIndex:
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._max_idf)
 
+    def prior_of(self, code: str) -> float:
+        """The ranking's preference for a record by its level and audience (ranking.yaml)."""
+        doc_id = self._doc_ids.get(code)
+        return self._docs[doc_id].prior if doc_id is not None else 0.0
+
     def _add(self, record: Mapping) -> None:
         name = record["name"]
         raw_words = self._expand(_TOKEN_RE.findall(_EXCLUSION_RE.sub(" ", name)))
@@ -234,6 +245,7 @@ class ProcedureIndex:
         marked_start = [mark_key(word) for word in first_clause[:QUALIFIER_WORDS]]
         content = self._content_weights(name) or {w: 1.0 for w in words if w not in self._stopwords}
         doc_id = len(self._docs)
+        self._doc_ids[record["code"]] = doc_id
         # A word said twice in a name ("đăng ký ... đăng ký") is no more about it: tf is 0 or 1.
         terms = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
         for term in terms:
@@ -246,7 +258,7 @@ class ProcedureIndex:
             code=record["code"], name=name,
             family=" ".join(folded_words(self._strip_level_markers(name))),
             words=words,
-            head_length=len(folded_words(_split_secondary(_PARENTHESES_RE.sub(" ", name))[0])),
+            head_length=len(folded_words(split_name(_PARENTHESES_RE.sub(" ", name))[0])),
             marked=frozenset(mark_key(word) for word in raw_words),
             content_words=content,
             field_words=field_words,
@@ -267,7 +279,7 @@ class ProcedureIndex:
         return expanded
 
     def _content_weights(self, name: str) -> dict[str, float]:
-        primary, _, secondary = _split_secondary(name)
+        primary, _, secondary = split_name(name)
         weights = {w: SECONDARY_SHARE for w in folded_words(_PARENTHESES_RE.sub(" ", secondary))}
         weights.update({w: 1.0 for w in folded_words(primary)})
         return {w: v for w, v in weights.items() if w not in self._stopwords}

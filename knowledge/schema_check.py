@@ -390,6 +390,13 @@ required_source = mapping(
     {"url": (True, required_url), "title": (True, text), "checked": (True, date)}
 )
 words = list_of(text)
+
+
+def whole_number(node: Node, path: str, out: _File) -> int | None:
+    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        return int(node.value)
+    out.add(node, path, f"expected a whole number, got {_kind_of(node)}")
+    return None
 link = mapping({"label": (True, text), "url": (True, required_url)})
 
 
@@ -610,8 +617,41 @@ def _check_aliases(root: Node, out: _File) -> None:
     _check_unique(shorts, "abbreviation", out)
 
 
+_FOLLOW_UP_QUALIFIER = mapping({"says": (True, words), "names": (True, words),
+                                "age_below": (False, whole_number)})
+_FOLLOW_UPS = mapping({"neutral": (True, words),
+                       "qualifiers": (True, list_of(_FOLLOW_UP_QUALIFIER))})
+
+
+def _check_follow_ups(root: Node, out: _File) -> None:
+    """Neutral words said once each; a qualifier's phrase in one qualifier only."""
+    node = _top(root, "follow_ups", out)
+    if node is None:
+        return
+    if not isinstance(node, MappingNode):
+        out.add(node, "follow_ups", f"expected a mapping, got {_kind_of(node)}")
+        return
+    entry = _FOLLOW_UPS(node, "follow_ups", out)
+    if not entry:
+        return
+    neutral_node = _value_node(node, "neutral")
+    if isinstance(entry.get("neutral"), list) and isinstance(neutral_node, SequenceNode):
+        _check_unique([(f"follow_ups.neutral[{i}]", neutral_node.value[i], word)
+                       for i, word in enumerate(entry["neutral"])], "neutral word", out)
+    qualifiers_node = _value_node(node, "qualifiers")
+    said = []
+    for i, qualifier in enumerate(entry.get("qualifiers") or []):
+        if not qualifier or not isinstance(qualifier.get("says"), list):
+            continue
+        says_node = _value_node(qualifiers_node.value[i], "says")
+        said.extend((f"follow_ups.qualifiers[{i}].says[{j}]", says_node.value[j], phrase, i)
+                    for j, phrase in enumerate(qualifier["says"]))
+    _check_unique(said, "qualifier phrase", out)
+
+
 def _check_intents(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("intents", "aspects"), out)
+    _unknown_top_keys(root, ("intents", "aspects", "follow_ups"), out)
+    _check_follow_ups(root, out)
     intent = mapping({"description": (True, text), "examples": (True, words)})
     intents = _top(root, "intents", out)
     if isinstance(intents, MappingNode):

@@ -11,7 +11,7 @@ neither explains is out of scope, which the bot says plainly.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -65,10 +65,30 @@ class Understanding:
     faq_id: str | None = None
     guide_id: str | None = None
     contact_ids: tuple[str, ...] = ()
+    # The message says a part of a procedure and nothing of its own ("mất bao lâu", "nộp ở
+    # đâu"): the procedure can only come from the conversation.
+    aspect_only: bool = False
+    # The code of the conversation's procedure this reading rests on (a follow-up), or None.
+    context: str | None = None
+    # A procedure question the records have no procedure for.
+    not_in_data: bool = False
 
     @property
     def needs_choice(self) -> bool:
         return self.intent == PROCEDURE and self.procedure is None and bool(self.alternatives)
+
+    @property
+    def asks_which_procedure(self) -> bool:
+        """An aspect asked with no procedure to ask it of: the bot asks which one."""
+        return self.intent == PROCEDURE and self.aspect_only and self.procedure is None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The procedure the conversation is about, and the part last asked."""
+
+    code: str
+    aspect: str
 
 
 class Understander:
@@ -114,13 +134,57 @@ class Understander:
         model = self.knowledge.intent_model.probabilities(
             self.knowledge.content_words_of(normalized, aspect))
         intent = self._negated(self._decide(intent_scores, model, ranked), words)
-        base = dict(text=text, intent=intent, ranked=tuple(ranked),
-                    intent_scores=intent_scores, has_diacritics=normalized.has_diacritics)
+        base = dict(text=text, ranked=tuple(ranked), intent_scores=intent_scores,
+                    has_diacritics=normalized.has_diacritics)
+        aspect_only = aspect is not None and \
+            self.knowledge.follow_ups.words(normalized, aspect).only_aspect
+        if aspect_only and not (intent == "online_help" and aspect.aspect == "online"):
+            # "mất bao lâu", "làm ở đâu": a part of some procedure, whichever intent its few
+            # words lean to. The conversation may say which (in_context); otherwise the bot
+            # asks. Asked on its own, "làm online được không" is about online services.
+            return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,
+                                 aspect_only=True)
         if intent == PROCEDURE:
             chosen, alternatives = self._choose(ranked)
-            return Understanding(**base, procedure=chosen, alternatives=alternatives,
-                                 aspect=aspect.aspect if aspect else OVERVIEW)
-        return Understanding(**base, aspect=None, **self._handkept_matches(matching_words))
+            return Understanding(**base, intent=intent, procedure=chosen,
+                                 alternatives=alternatives,
+                                 aspect=aspect.aspect if aspect else OVERVIEW,
+                                 not_in_data=chosen is None and not alternatives)
+        return Understanding(**base, intent=intent, aspect=None, aspect_only=aspect_only,
+                             **self._handkept_matches(matching_words))
+
+    def in_context(self, understanding: Understanding, topic: Topic | None) -> Understanding:
+        """The message read against the procedure the conversation is about (see
+        knowledge/follow_up.py): the same procedure for a bare aspect, its sibling for a bare
+        case, and the message's own reading for a question of its own."""
+        if topic is None or topic.code not in self.knowledge.procedures:
+            return understanding
+        if not (understanding.aspect_only or understanding.intent in (PROCEDURE, OUT_OF_SCOPE)):
+            return understanding
+        normalized = self.knowledge.normalizer.normalize(understanding.text)
+        aspect = self.knowledge.aspects.detect(list(normalized.folded))
+        asked = aspect.aspect if aspect else None
+        if understanding.aspect_only:
+            return self._on_topic(understanding, topic.code, asked, topic)
+        said = self.knowledge.follow_ups.words(normalized, aspect, topic_code=topic.code)
+        if said.others:
+            return understanding
+        if said.qualifiers:
+            sibling = self.knowledge.follow_ups.sibling(topic.code, said.qualifiers)
+            if sibling is not None:
+                return self._on_topic(understanding, sibling, asked or topic.aspect, topic)
+            return understanding
+        if asked is not None:
+            return self._on_topic(understanding, topic.code, asked, topic)
+        return understanding
+
+    def _on_topic(self, understanding: Understanding, code: str, aspect: str | None,
+                  topic: Topic) -> Understanding:
+        record = self.knowledge.procedures[code]
+        chosen = RankedProcedure.certain(code, record["name"])
+        return replace(understanding, intent=PROCEDURE, procedure=chosen, alternatives=(),
+                       ranked=(chosen,), aspect=aspect or OVERVIEW, context=topic.code,
+                       not_in_data=False)
 
     def _overridden(self, overrides: OverrideMatcher, text: str, normalized: NormalizedText,
                     aspect: AspectMatch | None) -> Understanding | None:
@@ -134,8 +198,7 @@ class Understander:
         record = self.knowledge.procedures[found.target]
         ranked = self._rank(normalized, aspect)
         linked = next((r for r in ranked if r.code == found.target),
-                      RankedProcedure(found.target, record["name"], 1.0, 1.0, 1.0, 99.0,
-                                      record["name"]))
+                      RankedProcedure.certain(found.target, record["name"]))
         # The officer said which procedure these words mean: no choice to offer.
         return Understanding(text, PROCEDURE, linked, aspect.aspect if aspect else OVERVIEW,
                              ranked=(linked, *(r for r in ranked if r.code != found.target)),
@@ -145,8 +208,7 @@ class Understander:
         for code in _CODE_RE.findall(text):
             record = self.knowledge.procedures.get(code)
             if record is not None:
-                return RankedProcedure(code, record["name"], 1.0, 1.0, 1.0, 99.0,
-                                       record["name"])
+                return RankedProcedure.certain(code, record["name"])
         return None
 
     def _rank(self, normalized: NormalizedText, aspect: AspectMatch | None,

@@ -128,7 +128,8 @@ def test_eval_prints_the_table_of_measures(tmp_path: Path) -> None:
     assert "diacritics removed" in result.stdout
     rows = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
     assert set(MEASURES) <= rows
-    assert set(MEASURES) == {"intent", "top1", "top3", "aspect", "oos_precision", "oos_recall"}
+    assert set(MEASURES) == {"intent", "top1", "top3", "aspect", "oos_precision", "oos_recall",
+                             "confident_wrong", "needless_choice", "nid_confident", "nid_said"}
 
 
 def test_eval_json_gives_hits_and_trials(tmp_path: Path) -> None:

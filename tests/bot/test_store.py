@@ -137,6 +137,30 @@ def test_consent_is_recorded_with_its_time(store: Store) -> None:
 # Sessions
 
 
+def test_conversation_topic_is_kept_per_citizen_and_replaced(store: Store) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    store.save_conversation_topic("zalo", "7", "1.004194", "fee", now=at)
+    store.save_conversation_topic("zalo", "7", "1.001193", "documents", now=at)
+    topic = store.conversation_topic("zalo", "7")
+    assert (topic.procedure_code, topic.aspect, topic.updated_at) == ("1.001193", "documents", at)
+    assert store.conversation_topic("zalo", "8") is None
+    assert store.conversation_topic("web", "7") is None
+
+
+def test_conversation_topic_lapses_when_set_before_since(store: Store) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    store.save_conversation_topic("web", "u", "1.004194", "fee", now=at)
+    assert store.conversation_topic("web", "u", since=at) is not None
+    assert store.conversation_topic("web", "u", since=at + timedelta(seconds=1)) is None
+
+
+def test_a_form_ending_keeps_the_conversation_topic(store: Store) -> None:
+    store.save_conversation_topic("web", "u", "1.004194", "fee")
+    store.save_session("web", "u", "petition", "content", {})
+    store.clear_session("web", "u")
+    assert store.conversation_topic("web", "u").procedure_code == "1.004194"
+
+
 def test_session_round_trip_with_vietnamese_and_nested_data(store: Store) -> None:
     assert store.session("telegram", "42") == Session(None, None, {})
     data = {"tên": "Nguyễn Thị Hằng", "địa chỉ": {"xã": "Phường Đông Hà", "tổ": 5},
@@ -251,6 +275,7 @@ def test_delete_user_data_anonymises_petitions_and_removes_the_rest(store: Store
     store.touch_user("telegram", "42")
     store.set_topics("telegram", "42", ["đất đai"])
     store.save_session("telegram", "42", "petition", "content", {"x": 1})
+    store.save_conversation_topic("telegram", "42", "1.004194", "fee")
     store.log_message("telegram", "42", "in", "tôi muốn phản ánh")
     store.log_message("telegram", "42", "out", "Anh/chị cho biết nội dung")
     store.add_rating("telegram", "42", "visit", 4)
@@ -273,7 +298,7 @@ def test_delete_user_data_anonymises_petitions_and_removes_the_rest(store: Store
 
     assert counts == {"messages": 2, "ratings": 1, "answers": 1, "unanswered": 1, "deliveries": 0,
                       "outbox": 1, "announcement_deliveries": 1, "sessions": 1, "users": 1,
-                      "petitions": 1}
+                      "conversation_topics": 1, "petitions": 1}
     assert store.rows("SELECT user_id FROM announcement_deliveries") == [{"user_id": "43"}]
     anonymised = store.petition_by_code(kept.code)
     assert anonymised is not None and anonymised.anonymised
@@ -283,8 +308,10 @@ def test_delete_user_data_anonymises_petitions_and_removes_the_rest(store: Store
     assert store.user("telegram", "42") is None
     assert store.session("telegram", "42") == Session()
     assert store.petition_by_code(other.code) == other
-    assert store.counts() == {"users": 0, "sessions": 0, "messages": 1, "petitions": 2,
-                              "ratings": 0, "answers": 0, "unanswered": 0}
+    assert store.conversation_topic("telegram", "42") is None
+    assert store.counts() == {"users": 0, "sessions": 0, "conversation_topics": 0,
+                              "messages": 1, "petitions": 2, "ratings": 0, "answers": 0,
+                              "unanswered": 0}
 
 
 # Workers and durability
