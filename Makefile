@@ -27,7 +27,7 @@ e2e: install
 	$(PY) -m pytest -q -m e2e tests/e2e
 
 lint: install
-	$(PY) -m ruff check bot handlers knowledge tests benchmarks
+	$(PY) -m ruff check bot handlers knowledge tests benchmarks eval
 
 bench: install
 	$(PY) -m benchmarks.knowledge_bench

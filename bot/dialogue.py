@@ -32,7 +32,7 @@ from handlers import (
     subscriptions,
 )
 from handlers.context import Context
-from handlers.forms import Form
+from handlers.forms import ASK_PENDING, DROP_TO_MENU, Form
 from handlers.petition_form import PETITION
 from handlers.rating_form import RATING
 from knowledge.aspects import OVERVIEW
@@ -54,6 +54,9 @@ class Turn:
     replies: list[Reply]
 
 
+# Asked in the middle of a form, these are answered and the form paused (with a procedure
+# question that names a procedure).
+QUESTIONS_BESIDE_A_FORM = frozenset({"contact", "online_help", "status", "help"})
 # Questions about contacts and online services are answered from the hand-kept knowledge;
 # procedure answers are recorded with their "was this helpful?" question.
 ANSWERED_QUESTION_INTENTS = frozenset({"contact", "online_help"})
@@ -173,24 +176,67 @@ class Dialogue:
     # --- messages -------------------------------------------------------------------------
 
     def _on_text(self, ctx: Context, text: str) -> tuple[Understanding | None, list[Reply]]:
+        form = FORMS.get(ctx.session.flow or "")
+        # The form the citizen is filling in now (a paused one waits aside).
+        active = form if form is not None and not form.is_paused(ctx) else None
         ticket = status.ticket_in(text)
         if ticket:
-            return None, status.show_ticket(ctx, ticket)
+            return None, self._pausing(ctx, active, status.show_ticket(ctx, ticket))
         if self.topics.asks_to_delete_data(text):
             return None, privacy.ask(ctx)
         command = self.topics.command(text)
         if command == "menu":
-            self.store.clear_session(ctx.channel, ctx.user)
+            if form is not None:
+                return None, form.confirm_leave(ctx)
             return None, menu.main_menu(ctx, greeting=text.strip().lower() in ("/start", "start"))
-        form = FORMS.get(ctx.session.flow or "")
-        if form is not None:
-            return None, form.on_text(ctx, text)
+        if active is not None:
+            return self._in_form(ctx, active, text, command)
+        if form is not None and command in ("resume", "cancel"):
+            return None, form.resume(ctx) if command == "resume" else form.cancel(ctx)
         if command == "cancel":
             return None, [Reply(self._t("form.nothing_to_cancel"),
                                 (Button(self._t("menu.button"), "menu"),))]
-        understanding = self.understander.in_context(self.understander.understand(text),
-                                                     self._topic(ctx))
+        understanding = self._read(ctx, text)
         return understanding, self._for_intent(ctx, understanding)
+
+    def _read(self, ctx: Context, text: str) -> Understanding:
+        """What the message means, read against the conversation's procedure."""
+        return self.understander.in_context(self.understander.understand(text),
+                                            self._topic(ctx))
+
+    # --- a form in progress ----------------------------------------------------------------
+
+    def _in_form(self, ctx: Context, form: Form, text: str,
+                 command: str | None) -> tuple[Understanding | None, list[Reply]]:
+        """The message as the form's answer, unless it is clearly something else: then it
+        is answered and the form paused, or, where the form takes the citizen's own words,
+        the citizen is asked which they meant."""
+        other = self._something_else(ctx, text) if command is None else None
+        if other is None:
+            return None, form.on_text(ctx, text)
+        if form.current_step(ctx).prose:
+            return None, form.confirm_pending(ctx, text)
+        return other, self._pausing(ctx, form, self._for_intent(ctx, other))
+
+    def _something_else(self, ctx: Context, text: str) -> Understanding | None:
+        """The reading of a message that asks about something the form is not: a procedure,
+        a contact, online services, a petition's state."""
+        normalized = self.knowledge.normalizer.normalize(text)
+        if not self.knowledge.follow_ups.is_question(normalized):
+            return None
+        understanding = self._read(ctx, text)
+        if understanding.intent in QUESTIONS_BESIDE_A_FORM:
+            return understanding
+        if understanding.intent == PROCEDURE and (understanding.procedure is not None
+                                                  or understanding.needs_choice):
+            return understanding
+        return None
+
+    def _pausing(self, ctx: Context, form: Form | None, replies: list[Reply]) -> list[Reply]:
+        """The replies, then, if a form was in progress, the offer to go on with it."""
+        if form is None:
+            return replies
+        return [*replies, form.pause(ctx)]
 
     def _topic(self, ctx: Context) -> Topic | None:
         """The procedure the conversation is about, unless it was left long enough ago."""
@@ -257,6 +303,12 @@ class Dialogue:
         if payload.startswith("flow:"):
             if form is None:
                 return [Reply(self._t("button.unknown"), (Button(self._t("menu.button"), "menu"),))]
+            if payload == DROP_TO_MENU:
+                self.store.clear_session(ctx.channel, ctx.user)
+                return menu.main_menu(ctx)
+            pending = form.pending(ctx)
+            if payload == ASK_PENDING and pending:
+                return self._pausing(ctx, form, self._for_intent(ctx, self._read(ctx, pending)))
             return form.on_button(ctx, payload)
         head, _, rest = payload.partition(":")
         handler = self._buttons.get(head)
@@ -281,10 +333,12 @@ class Dialogue:
 
     def _menu_button(self, ctx: Context, item: str) -> list[Reply] | None:
         if item == "":
-            self.store.clear_session(ctx.channel, ctx.user)
+            form = FORMS.get(ctx.session.flow or "")
+            if form is not None:
+                return form.confirm_leave(ctx)
             return menu.main_menu(ctx)
         if item in ("petition", "rate"):
-            self.store.clear_session(ctx.channel, ctx.user)
+            # A draft of the same form left aside is taken up again (Form.start).
             form = PETITION if item == "petition" else RATING
             return form.start(ctx)
         return {

@@ -32,7 +32,8 @@ def _flow(item: dict) -> str:
     fields = []
     for key, value in item.items():
         if isinstance(value, str):
-            fields.append(f"{key}: {yaml.safe_dump(value, allow_unicode=True, default_style=chr(34), width=10_000).strip()}")
+            quoted = yaml.safe_dump(value, allow_unicode=True, default_style='"', width=10_000)
+            fields.append(f"{key}: {quoted.strip()}")
         elif isinstance(value, list):
             fields.append(f"{key}: [{', '.join(chr(34) + v + chr(34) for v in value)}]")
         elif isinstance(value, bool):

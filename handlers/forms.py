@@ -4,12 +4,17 @@ A form is a list of steps. Its progress lives in the store's session row (flow, 
 so a restart or a second worker continues where the citizen was. Each step asks one thing,
 offers its choices as buttons, accepts free text where it makes sense, and says plainly what
 was wrong with an answer it cannot take.
+
+A citizen may change their mind half-way: a message that is clearly something else (the
+dialogue decides, bot/dialogue.py) pauses the form — the draft is kept, the message answered,
+and "continue" or "drop" offered; a prose answer that reads as a question is confirmed before
+it is taken; "menu" asks before the draft is dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.messages import Button, Reply
 from handlers.context import Context
@@ -18,6 +23,17 @@ BACK = "flow:back"
 CANCEL = "flow:cancel"
 SKIP = "flow:skip"
 CHOICE_PREFIX = "flow:choice:"
+# A paused form: back to it, or drop the draft (and, from the "menu?" question, go to the menu).
+RESUME = "flow:resume"
+DROP = "flow:drop"
+DROP_TO_MENU = "flow:drop_menu"
+# A prose answer that reads as a question: take it as the answer, or answer it as a question.
+KEEP_PENDING = "flow:keep"
+ASK_PENDING = "flow:ask"
+# Keys of the session data that are the form's own bookkeeping, not the citizen's answers.
+HISTORY = "_history"
+PAUSED = "_paused"
+PENDING = "_pending"
 
 
 class Invalid(ValueError):
@@ -41,6 +57,11 @@ class Step:
     free_text: bool = True
     # A step that does not apply (e.g. attachments on a channel without files) is passed over.
     applies: Callable[[Context, dict], bool] = lambda ctx, data: True
+    # The answer is the citizen's own words (a petition's content, a comment): one that reads
+    # as a question is confirmed before it is taken.
+    prose: bool = False
+    # A yes/no step the citizen may refuse ("không"): the form ends with this text.
+    declined_key: str | None = None
 
 
 def choice(value: str) -> str:
@@ -54,14 +75,19 @@ class Form:
     # Called with the collected answers when the last step is done; returns the replies.
     finish: Callable[[Context, dict], list[Reply]]
     cancelled_key: str = "form.cancelled"
+    # What the citizen is filling in, as the texts about a paused draft name it.
+    label_key: str = "form.name"
     step_names: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "step_names", tuple(step.name for step in self.steps))
 
     def start(self, ctx: Context, data: dict | None = None) -> list[Reply]:
+        """The first question; a draft of this form the citizen paused is taken up instead."""
+        if ctx.session.flow == self.name and self.is_paused(ctx):
+            return self.resume(ctx)
         data = dict(data or {})
-        data["_history"] = []
+        data[HISTORY] = []
         return self._go_to(ctx, self._next_applicable(ctx, data, 0), data)
 
     def on_text(self, ctx: Context, text: str) -> list[Reply]:
@@ -71,6 +97,10 @@ class Form:
             return self.cancel(ctx)
         if command == "back":
             return self.back(ctx)
+        if command == "resume":
+            return [self._prompt(ctx, step, ctx.session.data)]
+        if step.declined_key and ctx.topics.says_no(text):
+            return self._declined(ctx, step)
         if command == "skip" and step.optional:
             return self._advance(ctx, step, None)
         if not step.free_text:
@@ -85,6 +115,12 @@ class Form:
             return self.back(ctx)
         if payload == SKIP and step.optional:
             return self._advance(ctx, step, None)
+        if payload == RESUME:
+            return self.resume(ctx)
+        if payload == DROP:
+            return self.drop(ctx)
+        if payload == KEEP_PENDING and ctx.session.data.get(PENDING):
+            return self.take_pending(ctx)
         if payload.startswith(CHOICE_PREFIX):
             offered = {b.payload for b in step.choices(ctx, ctx.session.data)}
             if payload in offered:
@@ -96,13 +132,70 @@ class Form:
         ctx.store.clear_session(ctx.channel, ctx.user)
         return [Reply(ctx.t(self.cancelled_key), (Button(ctx.t("menu.button"), "menu"),))]
 
+    # --- changing one's mind ---------------------------------------------------------------
+
+    def current_step(self, ctx: Context) -> Step:
+        return self._current(ctx)
+
+    def is_paused(self, ctx: Context) -> bool:
+        return bool(ctx.session.data.get(PAUSED))
+
+    def pause(self, ctx: Context) -> Reply:
+        """Keeps the draft aside while the citizen asks something else; offers to go on."""
+        data = {key: value for key, value in ctx.session.data.items() if key != PENDING}
+        data[PAUSED] = True
+        ctx.store.save_session(ctx.channel, ctx.user, self.name, self._current(ctx).name, data)
+        return Reply(ctx.t("form.paused", form=ctx.t(self.label_key)),
+                     (Button(ctx.t("form.resume"), RESUME), Button(ctx.t("form.drop"), DROP)))
+
+    def resume(self, ctx: Context) -> list[Reply]:
+        data = {key: value for key, value in ctx.session.data.items()
+                if key not in (PAUSED, PENDING)}
+        step = self._current(ctx)
+        ctx.store.save_session(ctx.channel, ctx.user, self.name, step.name, data)
+        return [self._prompt(ctx, step, data)]
+
+    def drop(self, ctx: Context) -> list[Reply]:
+        ctx.store.clear_session(ctx.channel, ctx.user)
+        return [Reply(ctx.t("form.dropped", form=ctx.t(self.label_key)),
+                      (Button(ctx.t("menu.button"), "menu"),))]
+
+    def confirm_leave(self, ctx: Context) -> list[Reply]:
+        """"Menu" half-way: the draft is dropped only if the citizen says so."""
+        return [Reply(ctx.t("form.leave_confirm", form=ctx.t(self.label_key)),
+                      (Button(ctx.t("form.resume"), RESUME),
+                       Button(ctx.t("form.drop_to_menu"), DROP_TO_MENU)))]
+
+    def confirm_pending(self, ctx: Context, text: str) -> list[Reply]:
+        """A prose answer that reads as a question: which one the citizen meant."""
+        data = dict(ctx.session.data)
+        data[PENDING] = text
+        ctx.store.save_session(ctx.channel, ctx.user, self.name, self._current(ctx).name, data)
+        return [Reply(ctx.t("form.answer_or_question", form=ctx.t(self.label_key)),
+                      (Button(ctx.t("form.keep_answer"), KEEP_PENDING),
+                       Button(ctx.t("form.ask_instead"), ASK_PENDING)))]
+
+    def pending(self, ctx: Context) -> str | None:
+        return ctx.session.data.get(PENDING)
+
+    def take_pending(self, ctx: Context) -> list[Reply]:
+        text = ctx.session.data[PENDING]
+        data = {key: value for key, value in ctx.session.data.items() if key != PENDING}
+        ctx = replace(ctx, session=replace(ctx.session, data=data))
+        return self._take(ctx, self._current(ctx), text)
+
+    def _declined(self, ctx: Context, step: Step) -> list[Reply]:
+        ctx.store.clear_session(ctx.channel, ctx.user)
+        assert step.declined_key is not None
+        return [Reply(ctx.t(step.declined_key), (Button(ctx.t("menu.button"), "menu"),))]
+
     def back(self, ctx: Context) -> list[Reply]:
         data = dict(ctx.session.data)
-        history = list(data.get("_history", []))
+        history = list(data.get(HISTORY, []))
         if not history:
             return [self._prompt(ctx, self._current(ctx), data)]
         previous = history.pop()
-        data["_history"] = history
+        data[HISTORY] = history
         return self._go_to(ctx, self.step_names.index(previous), data)
 
     def _current(self, ctx: Context) -> Step:
@@ -121,7 +214,7 @@ class Form:
     def _advance(self, ctx: Context, step: Step, value: object) -> list[Reply]:
         data = dict(ctx.session.data)
         data[step.name] = value
-        data["_history"] = [*data.get("_history", []), step.name]
+        data[HISTORY] = [*data.get(HISTORY, []), step.name]
         index = self._next_applicable(ctx, data, self.step_names.index(step.name) + 1)
         if index is None:
             ctx.store.clear_session(ctx.channel, ctx.user)
@@ -150,7 +243,7 @@ class Form:
         buttons = list(step.choices(ctx, data))
         if step.optional:
             buttons.append(Button(ctx.t("form.skip"), SKIP))
-        if data.get("_history"):
+        if data.get(HISTORY):
             buttons.append(Button(ctx.t("form.back"), BACK))
         buttons.append(Button(ctx.t("form.cancel"), CANCEL))
         return Reply(text, tuple(buttons))

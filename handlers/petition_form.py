@@ -142,11 +142,12 @@ PETITION = Form(
     steps=(
         Step("consent", _text("petition.privacy"), _accept_consent,
              choices=lambda ctx, data: (Button(ctx.t("petition.agree"), choice("yes")),),
-             free_text=True),
-        Step("content", _text("petition.ask_content"), _accept_content),
-        Step("agency", _text("petition.ask_agency"), _accept_short, optional=True),
-        Step("place", _text("petition.ask_place"), _accept_short, optional=True),
-        Step("procedure", _text("petition.ask_procedure"), _accept_short, optional=True),
+             free_text=True, declined_key="petition.consent_declined"),
+        Step("content", _text("petition.ask_content"), _accept_content, prose=True),
+        Step("agency", _text("petition.ask_agency"), _accept_short, optional=True, prose=True),
+        Step("place", _text("petition.ask_place"), _accept_short, optional=True, prose=True),
+        Step("procedure", _text("petition.ask_procedure"), _accept_short, optional=True,
+             prose=True),
         Step("attachments", _text("petition.ask_attachments"), _accept_attachments,
              optional=True, applies=lambda ctx, data: ctx.channel in ATTACHMENT_CHANNELS),
         Step("name", _text("petition.ask_name"), _accept_name),
@@ -156,4 +157,5 @@ PETITION = Form(
     ),
     finish=_finish,
     cancelled_key="petition.cancelled",
+    label_key="form.name.petition",
 )

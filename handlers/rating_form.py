@@ -51,8 +51,9 @@ RATING = Form(
              choices=lambda ctx, data: tuple(
                  Button(f"{s} – {ctx.t(f'rating.score.{s}')}", choice(str(s))) for s in SCORES)),
         Step("comment", lambda ctx, data: ctx.t("rating.ask_comment"), _accept_comment,
-             optional=True),
+             optional=True, prose=True),
     ),
     finish=_finish,
     cancelled_key="rating.cancelled",
+    label_key="form.name.rating",
 )

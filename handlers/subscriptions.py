@@ -5,8 +5,6 @@ from __future__ import annotations
 from bot.messages import Button, Reply
 from handlers.context import Context
 
-GENERAL_TOPIC = "cchc"
-
 
 def _current(ctx: Context) -> list[str]:
     user = ctx.store.user(ctx.channel, ctx.user)
@@ -23,20 +21,23 @@ def topics_menu(ctx: Context, intro_key: str = "subscribe.topics") -> Reply:
 
 
 def subscribe(ctx: Context) -> list[Reply]:
-    """Subscribes to the general reform news at once and offers the other topics."""
-    topics = _current(ctx)
-    if GENERAL_TOPIC not in topics:
-        ctx.store.set_topics(ctx.channel, ctx.user, [*topics, GENERAL_TOPIC])
-    return [Reply(ctx.t("subscribe_intro")), topics_menu(ctx)]
+    """Offers the news topics; nothing is subscribed until the citizen presses one, since a
+    message that reads like a wish for news ("tin tức về đất đai") may not be one."""
+    return [topics_menu(ctx, "subscribe_intro")]
 
 
 def toggle(ctx: Context, topic_id: str) -> list[Reply]:
+    """Switches a topic on or off and says what the citizen now receives."""
     if ctx.topics.news_topic(topic_id) is None:
         return [Reply(ctx.t("button.unknown"))]
     topics = _current(ctx)
     topics = [t for t in topics if t != topic_id] if topic_id in topics else [*topics, topic_id]
     ctx.store.set_topics(ctx.channel, ctx.user, topics)
-    return [topics_menu(ctx)]
+    labels = [topic.label["vi"] for topic in ctx.topics.news if topic.id in topics]
+    chosen = (ctx.t("subscribe.chosen", topics=", ".join(labels)) if labels
+              else ctx.t("subscribe.chosen_none"))
+    menu = topics_menu(ctx)
+    return [Reply(f"{chosen}\n{menu.text}", menu.buttons)]
 
 
 def unsubscribe(ctx: Context) -> list[Reply]:

@@ -89,6 +89,7 @@ class FollowUpReader:
     def __init__(self, words: FollowUpWords, stopwords: Stopwords, index: ProcedureIndex,
                  procedures: Mapping[str, Mapping]) -> None:
         self._neutral = PhraseSet(words.neutral)
+        self._question_words = PhraseSet(words.question_words)
         self._qualifiers = words.qualifiers
         said = [(phrase, number) for number, q in enumerate(words.qualifiers) for phrase in q.says]
         self._said = PhraseSet([phrase for phrase, _ in said])
@@ -140,6 +141,15 @@ class FollowUpReader:
                 others.append(token.folded)
             i += 1
         return MessageWords(tuple(dict.fromkeys(qualifiers)), tuple(others))
+
+    def is_question(self, normalized: NormalizedText) -> bool:
+        """Whether the message asks something: a question mark or a question word."""
+        if "?" in normalized.original:
+            return True
+        tokens = normalized.tokens
+        marked = normalized.has_diacritics
+        return any(self._question_words.match_at(tokens, i, marked) is not None
+                   for i in range(len(tokens)))
 
     def _age_at(self, tokens: Sequence[Token], i: int) -> int | None:
         """The qualifier an age names ("10 tuổi" under `age_below`), if one stands at i."""

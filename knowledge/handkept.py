@@ -164,6 +164,7 @@ class FollowUpWords:
     """How a message is read against the conversation's procedure (intents.yaml)."""
 
     neutral: tuple[str, ...] = ()
+    question_words: tuple[str, ...] = ()
     qualifiers: tuple[Qualifier, ...] = ()
 
 
@@ -239,6 +240,7 @@ def load_handkept(root: Path = KNOWLEDGE_DIR) -> HandKept:
 def _follow_ups(value: dict) -> FollowUpWords:
     return FollowUpWords(
         neutral=tuple(value["neutral"]),
+        question_words=tuple(value["question_words"]),
         qualifiers=tuple(Qualifier(tuple(q["says"]), tuple(q["names"]), q.get("age_below"))
                          for q in value["qualifiers"]),
     )

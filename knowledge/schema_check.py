@@ -619,7 +619,7 @@ def _check_aliases(root: Node, out: _File) -> None:
 
 _FOLLOW_UP_QUALIFIER = mapping({"says": (True, words), "names": (True, words),
                                 "age_below": (False, whole_number)})
-_FOLLOW_UPS = mapping({"neutral": (True, words),
+_FOLLOW_UPS = mapping({"neutral": (True, words), "question_words": (True, words),
                        "qualifiers": (True, list_of(_FOLLOW_UP_QUALIFIER))})
 
 

@@ -12,7 +12,7 @@ from knowledge.normalize import folded_words
 from knowledge.schema_check import SAFE_LOADER
 
 TOPICS_PATH = Path(__file__).parent / "yaml" / "topics.yaml"
-COMMANDS = ("cancel", "back", "menu", "skip", "yes", "no", "delete_data")
+COMMANDS = ("cancel", "back", "menu", "skip", "yes", "no", "resume", "delete_data")
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ class Topics:
     def command(self, text: str) -> str | None:
         """The command a whole message is ("hủy", "quay lại"...), or None."""
         said = " ".join(folded_words(text))
-        for name in ("cancel", "back", "menu", "skip", "no", "yes"):
+        for name in ("cancel", "back", "menu", "skip", "no", "yes", "resume"):
             if said in self.commands[name]:
                 return name
         return None
+
+    def says_no(self, text: str) -> bool:
+        """The whole message is a refusal ("không", "ko", "không đồng ý"); "không" is also
+        a skip at an optional step, which `command` gives first."""
+        return " ".join(folded_words(text)) in self.commands["no"]
 
     def asks_to_delete_data(self, text: str) -> bool:
         said = f" {' '.join(folded_words(text))} "

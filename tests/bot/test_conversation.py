@@ -106,6 +106,9 @@ class Chat:
         self.send(contact, user, channel)
         return code_in(self.press("flow:choice:send", user, channel))
 
+    def topics_label(self, topic_id: str) -> str:
+        return self.dialogue.topics.news_topic(topic_id).label["vi"]
+
     def session(self, user: str = "u1", channel: str = "web"):
         return self.store.session(channel, user)
 
@@ -237,10 +240,21 @@ def test_petition_from_the_menu(chat: Chat, t) -> None:
     assert (chat.session().flow, chat.session().step) == ("petition", "consent")
 
 
-@pytest.mark.parametrize("refusal", ["không", "không đồng ý", "để sau", "no"])
-def test_petition_needs_consent(chat: Chat, t, refusal: str) -> None:
+@pytest.mark.parametrize("refusal", ["không", "ko", "không đồng ý", "Không đồng ý!", "no", "k"])
+def test_saying_no_to_the_consent_ends_the_petition_without_keeping_anything(
+        chat: Chat, t, refusal: str) -> None:
     chat.press("menu:petition")
-    [again] = chat.send(refusal)
+    [declined] = chat.send(refusal)
+    assert declined.text == t("petition.consent_declined")
+    assert chat.session().flow is None
+    assert chat.store.counts()["petitions"] == 0
+    assert chat.store.user("web", "u1").consent_at is None
+
+
+@pytest.mark.parametrize("unclear", ["để sau", "chưa biết", "ừm"])
+def test_petition_needs_consent(chat: Chat, t, unclear: str) -> None:
+    chat.press("menu:petition")
+    [again] = chat.send(unclear)
     assert again.text == f"{t('petition.consent_needed')}\n{t('petition.privacy')}"
     assert chat.session().step == "consent"
     [content] = chat.send("đồng ý")
@@ -431,6 +445,94 @@ def test_a_restart_continues_a_half_filled_form(knowledge: Knowledge, tmp_path: 
         second.close()
 
 
+# --- Changing one's mind in a form ---------------------------------------------------------
+
+
+def _petition_at_name_step(chat: Chat) -> None:
+    chat.press("menu:petition")
+    chat.press("flow:choice:yes")
+    chat.send(CONTENT)
+    for _ in range(3):
+        chat.press("flow:skip")
+    assert chat.session().step == "name"
+
+
+def test_a_procedure_question_in_a_form_is_answered_and_the_draft_kept(chat: Chat, t) -> None:
+    _petition_at_name_step(chat)
+    answer_, *_, helpful, paused = chat.send("đăng ký tạm trú cần giấy tờ gì?")
+    assert "Đăng ký tạm trú" in answer_.text and t("heading.documents") in answer_.text
+    assert helpful.text == t("helpful.question")
+    assert paused.text == t("form.paused", form=t("form.name.petition"))
+    session = chat.session()
+    assert (session.flow, session.step, session.data["content"]) == ("petition", "name", CONTENT)
+    # While the draft waits, the citizen may go on asking: a follow-up reads the procedure.
+    duration, *_ = chat.send("mất bao lâu")
+    assert "Đăng ký tạm trú" in duration.text and t("heading.duration") in duration.text
+    [name] = chat.send("tiếp tục")
+    assert name.text == t("petition.ask_name")
+    [contact] = chat.send(NAME)
+    assert contact.text == t("petition.ask_contact")
+    chat.send(PHONE)
+    assert CODE_RE.search(chat.press("flow:choice:send")[-1].text)
+
+
+def test_asking_for_a_petition_again_takes_up_the_paused_draft(chat: Chat, t) -> None:
+    _petition_at_name_step(chat)
+    chat.send("số điện thoại một cửa là số nào?")
+    assert chat.session().data.get("_paused")
+    for start in (lambda: chat.press("menu:petition"), lambda: chat.send("tôi muốn phản ánh")):
+        replies = start()
+        assert replies[-1].text == t("petition.ask_name")
+        assert chat.session().data["content"] == CONTENT
+        chat.send("số điện thoại một cửa là số nào?")
+
+
+def test_a_paused_draft_can_be_dropped(chat: Chat, t) -> None:
+    _petition_at_name_step(chat)
+    *_, paused = chat.send("căn cước bị mất làm lại ở đâu?")
+    [dropped] = chat.press("flow:drop")
+    assert dropped.text == t("form.dropped", form=t("form.name.petition"))
+    assert chat.session().flow is None
+    assert chat.store.counts()["petitions"] == 0
+
+
+def test_a_question_typed_as_the_content_is_confirmed_first(chat: Chat, t) -> None:
+    chat.press("menu:petition")
+    chat.press("flow:choice:yes")
+    question = "đăng ký thường trú cần những giấy tờ gì vậy?"
+    [confirm] = chat.send(question)
+    assert confirm.text == t("form.answer_or_question", form=t("form.name.petition"))
+    assert payloads(confirm) == ["flow:keep", "flow:ask"]
+    answer_, *_, paused = chat.press("flow:ask")
+    assert "thường trú" in answer_.text.lower() and t("heading.documents") in answer_.text
+    assert paused.text == t("form.paused", form=t("form.name.petition"))
+    assert chat.session().step == "content" and "content" not in chat.session().data
+    chat.press("flow:resume")
+    chat.send(question)
+    [agency] = chat.press("flow:keep")
+    assert agency.text.startswith(t("petition.ask_agency"))
+    assert chat.session().data["content"] == question
+
+
+def test_a_plain_complaint_with_a_procedure_in_it_is_taken_as_the_content(chat: Chat, t) -> None:
+    chat.press("menu:petition")
+    chat.press("flow:choice:yes")
+    complaint = "Hồ sơ đăng ký tạm trú của tôi nộp ở phường An Bình đã quá hạn hai tuần"
+    [agency] = chat.send(complaint)
+    assert agency.text.startswith(t("petition.ask_agency"))
+    assert chat.session().data["content"] == complaint
+
+
+def test_a_question_at_a_rating_score_pauses_the_rating(chat: Chat, t) -> None:
+    chat.press("menu:rate")
+    chat.press("flow:choice:procedure")
+    *answers, paused = chat.send("làm hộ chiếu mất bao lâu?")
+    assert any("hộ chiếu" in reply.text.lower() for reply in answers)
+    assert paused.text == t("form.paused", form=t("form.name.rating"))
+    [score] = chat.press("flow:resume")
+    assert score.text == t("rating.ask_score")
+
+
 # --- Attachments ------------------------------------------------------------------------
 
 
@@ -550,9 +652,16 @@ def test_my_petitions_lists_newest_first_and_shows_a_ticket_to_its_owner(chat: C
 def test_a_ticket_code_in_a_form_shows_the_ticket_and_keeps_the_form(chat: Chat, t) -> None:
     code = chat.petition()
     chat.press("menu:rate")
-    [ticket] = chat.send(f"mã {code.lower()}")
+    chat.press("flow:choice:visit")
+    [ticket, paused] = chat.send(f"mã {code.lower()}")
     assert code in ticket.text and CONTENT in ticket.text
-    assert chat.session().flow == "rating"
+    assert paused.text == t("form.paused", form=t("form.name.rating"))
+    assert payloads(paused) == ["flow:resume", "flow:drop"]
+    assert (chat.session().flow, chat.session().step) == ("rating", "score")
+    [score] = chat.press("flow:resume")
+    assert score.text == t("rating.ask_score")
+    chat.press("flow:choice:5")
+    assert chat.session().step == "comment"
 
 
 def test_another_user_typing_the_code_learns_nothing(chat: Chat, t) -> None:
@@ -629,27 +738,33 @@ def test_rating_comment_skipped_by_text_and_cancelled(chat: Chat, t) -> None:
 # --- Subscriptions ----------------------------------------------------------------------
 
 
-def test_subscribe_toggle_and_unsubscribe(chat: Chat, t) -> None:
-    intro, topics = chat.send("đăng ký nhận tin")
-    assert intro.text == t("subscribe_intro")
-    assert topics.text == t("subscribe.topics")
-    assert chat.store.user("web", "u1").topics == ["cchc"]
-    assert payloads(topics) == ["sub:cchc", "sub:dich-vu-cong", "sub:ho-tich-cu-tru",
-                                "sub:dat-dai-xay-dung", "sub:kinh-doanh-bao-hiem", "unsub:all"]
-    assert topics.buttons[0].label.startswith("✅")
-    assert topics.buttons[1].label.startswith("☐")
+def test_subscribing_asks_which_news_and_says_what_was_chosen(chat: Chat, t) -> None:
+    [offer] = chat.send("đăng ký nhận tin")
+    assert offer.text == t("subscribe_intro")
+    assert chat.store.user("web", "u1").topics == [], "nothing is subscribed before a choice"
+    assert payloads(offer) == ["sub:cchc", "sub:dich-vu-cong", "sub:ho-tich-cu-tru",
+                               "sub:dat-dai-xay-dung", "sub:kinh-doanh-bao-hiem"]
+    assert all(button.label.startswith("☐") for button in offer.buttons)
 
-    [menu] = chat.press("sub:dich-vu-cong")
+    [chosen] = chat.press("sub:cchc")
+    assert chat.store.user("web", "u1").topics == ["cchc"]
+    general = chat.topics_label("cchc")
+    assert chosen.text.startswith(t("subscribe.chosen", topics=general))
+    assert chosen.buttons[0].label.startswith("✅")
+    [chosen] = chat.press("sub:dich-vu-cong")
     assert chat.store.user("web", "u1").topics == ["cchc", "dich-vu-cong"]
-    assert menu.buttons[1].label.startswith("✅")
+    assert chosen.text.startswith(t("subscribe.chosen", topics=(
+        f"{general}, {chat.topics_label('dich-vu-cong')}")))
+    assert payloads(chosen)[-1] == "unsub:all"
     chat.press("sub:cchc")
-    assert chat.store.user("web", "u1").topics == ["dich-vu-cong"]
-    chat.press("sub:dich-vu-cong")
+    [none] = chat.press("sub:dich-vu-cong")
     assert chat.store.user("web", "u1").topics == []
+    assert none.text.startswith(t("subscribe.chosen_none"))
     chat.press("sub:ho-tich-cu-tru")
-    # Subscribing again keeps the chosen topics and adds the general one.
-    chat.send("đăng ký nhận tin")
-    assert chat.store.user("web", "u1").topics == ["ho-tich-cu-tru", "cchc"]
+    # Asking again keeps what was chosen.
+    [offer] = chat.send("đăng ký nhận tin")
+    assert chat.store.user("web", "u1").topics == ["ho-tich-cu-tru"]
+    assert offer.buttons[2].label.startswith("✅")
 
     [bye] = chat.send("hủy nhận tin")
     assert bye.text == t("unsubscribe_intro")
@@ -672,6 +787,7 @@ def test_news_menu_and_unsubscribe_button(chat: Chat, t) -> None:
 
 def test_unknown_news_topic_is_refused(chat: Chat, t) -> None:
     chat.send("đăng ký nhận tin")
+    chat.press("sub:cchc")
     for payload in ("sub:nope", "sub:ho-tich", "sub:", "sub:CCHC"):
         assert texts(chat.press(payload)) == [t("button.unknown")]
     assert chat.store.user("web", "u1").topics == ["cchc"]
@@ -682,6 +798,7 @@ def test_unknown_news_topic_is_refused(chat: Chat, t) -> None:
 
 def test_delete_my_data_asks_first_and_keep_keeps(chat: Chat, t) -> None:
     chat.send("đăng ký nhận tin")
+    chat.press("sub:cchc")
     [confirm] = chat.send("xóa dữ liệu của tôi")
     assert confirm.text == t("privacy.confirm")
     assert payloads(confirm) == ["privacy:delete", "privacy:keep"]
@@ -701,6 +818,7 @@ def _history_of_u1(chat: Chat) -> str:
     chat.send("4")
     chat.send("Tốt")
     chat.send("đăng ký nhận tin")
+    chat.press("sub:cchc")
     return chat.petition(content="Đèn đường ở tổ 5 bị hỏng đã hai tuần")
 
 
@@ -797,13 +915,18 @@ def test_cancel_with_nothing_in_progress(chat: Chat, t) -> None:
     assert payloads(reply) == ["menu"]
 
 
-def test_menu_during_a_form_leaves_the_form(chat: Chat, t) -> None:
+def test_menu_during_a_form_asks_before_dropping_the_draft(chat: Chat, t) -> None:
     chat.press("menu:petition")
     chat.send("đồng ý")
-    [menu] = chat.send("menu")
+    chat.send(CONTENT)
+    [asked] = chat.send("menu")
+    assert asked.text == t("form.leave_confirm", form=t("form.name.petition"))
+    assert payloads(asked) == ["flow:resume", "flow:drop_menu"]
+    assert chat.session().data["content"] == CONTENT
+    [agency] = chat.press("flow:resume")
+    assert agency.text.startswith(t("petition.ask_agency"))
+    [asked] = chat.press("menu")
+    assert asked.text == t("form.leave_confirm", form=t("form.name.petition"))
+    [menu] = chat.press("flow:drop_menu")
     assert menu.text == t("menu_title")
-    assert chat.session().flow is None
-    [menu] = chat.press("menu:rate")
-    assert chat.session().flow == "rating"
-    chat.press("menu")
     assert chat.session().flow is None
