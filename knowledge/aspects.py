@@ -39,11 +39,16 @@ class AspectDetector:
         for candidates in self._by_first_word.values():
             candidates.sort(key=lambda item: -len(item[0]))
 
-    def detect(self, words: Sequence[str]) -> AspectMatch | None:
-        """The longest cue found in the words (the earliest among equally long ones)."""
+    def detect(self, words: Sequence[str],
+               besides: AspectMatch | None = None) -> AspectMatch | None:
+        """The longest cue found in the words (the earliest among equally long ones); with
+        `besides`, the best one that does not overlap it."""
         best: AspectMatch | None = None
         for start, word in enumerate(words):
             for cue, aspect in self._by_first_word.get(word, ()):
+                if besides is not None and start < besides.end \
+                        and start + len(cue) > besides.start:
+                    continue
                 if tuple(words[start:start + len(cue)]) == cue:
                     if best is None or len(cue) > best.end - best.start:
                         best = AspectMatch(aspect, start, start + len(cue))

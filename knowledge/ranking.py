@@ -37,6 +37,9 @@ FIELD_WEIGHT = 0.25
 # A folded match whose diacritics differ from what the citizen typed keeps this share.
 MISMARKED_SHARE = 0.4
 NAME_COVERAGE_WEIGHT = 0.35
+# A special case pushes a record forward in full only when it explains this share of the
+# question (query coverage); less, less.
+FULL_BOOST_COVERAGE = 0.4
 RUN_WEIGHT = 0.25
 # Qualifiers count in a name's first clause, where it says what it does; later ones belong to
 # the other actions or cases it lists ("Đăng ký, đăng ký lại, điều chỉnh đóng BHXH", "...,
@@ -336,8 +339,8 @@ class ProcedureIndex:
             name_coverage = self._name_coverage(doc, query_words)
             score += NAME_COVERAGE_WEIGHT * name_coverage
             score -= self._missing_qualifiers(doc, qualifiers_said)
-            score += doc.prior + self._special_case_shift(doc, applicable)
             coverage = min(matched[doc_id] / query_weight, 1.0)
+            score += doc.prior + self._special_case_shift(doc, applicable, coverage)
             ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, name_coverage,
                                           matched[doc_id], doc.family))
         ranked.sort(key=lambda r: (-r.score, r.code))
@@ -417,9 +420,16 @@ class ProcedureIndex:
             return False
         return contains_phrase(query.original, trigger) or contains_phrase(query.rewritten, trigger)
 
-    def _special_case_shift(self, doc: _Doc, applicable: frozenset[str]) -> float:
+    def _special_case_shift(self, doc: _Doc, applicable: frozenset[str],
+                            coverage: float) -> float:
+        """The special cases' push and pull. A push is given in full only to a record that
+        explains a good part of the question: "nhập muối từ Ấn Độ" says a foreign country,
+        which must not lift any procedure for foreigners above the one for salt."""
         shift = 0.0
         for case in self.rules.special_cases:
             if case.name in doc.special_cases:
-                shift += case.boost if case.name in applicable else case.penalty
+                if case.name in applicable:
+                    shift += case.boost * min(1.0, coverage / FULL_BOOST_COVERAGE)
+                else:
+                    shift += case.penalty
         return shift

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
-from knowledge.normalize import NormalizedText, Token
+from knowledge.normalize import NormalizedText, Token, folded_words
 from knowledge.ranking import RankedProcedure
 
 if TYPE_CHECKING:
@@ -127,6 +127,11 @@ class Understander:
             if overridden is not None:
                 return overridden
         ranked = self._rank(normalized, aspect)
+        if aspect is not None and ranked and self._cue_in_name(words, aspect, ranked[0]):
+            # "đủ điều kiện kinh doanh", "kết quả khảo nghiệm", "chi phí giám định": the cue
+            # is the procedure's own wording, not the part asked.
+            aspect = self.knowledge.aspects.detect(words, besides=aspect)
+            ranked = self._rank(normalized, aspect)
         # Examples are matched with the everyday words and their official meanings both.
         matching_words = self.knowledge.aliases.expand(words)
         intent_scores = {label: match.score for label, match in
@@ -203,6 +208,12 @@ class Understander:
         return Understanding(text, PROCEDURE, linked, aspect.aspect if aspect else OVERVIEW,
                              ranked=(linked, *(r for r in ranked if r.code != found.target)),
                              has_diacritics=normalized.has_diacritics)
+
+    def _cue_in_name(self, words: list[str], aspect: AspectMatch,
+                     best: RankedProcedure) -> bool:
+        cue = tuple(words[aspect.start:aspect.end])
+        name = folded_words(self.knowledge.procedures[best.code]["name"])
+        return any(tuple(name[i:i + len(cue)]) == cue for i in range(len(name) - len(cue) + 1))
 
     def _procedure_by_code(self, text: str) -> RankedProcedure | None:
         for code in _CODE_RE.findall(text):
