@@ -92,6 +92,11 @@ class RankingRules:
     # Intent pairs such as subscribe/unsubscribe: a message matching the first that also says
     # one of the words turns to the second ("hủy đăng ký nhận tin").
     negations: tuple[tuple[str, str, frozenset[str]], ...]
+    # Phrases that settle an intent ("muốn phản ánh"), that an intent needs ("tin" for the
+    # news), and that make a message a procedure question ("thủ tục", "giấy phép").
+    strong_intent_cues: Mapping[str, tuple[Phrase, ...]]
+    required_intent_cues: Mapping[str, tuple[Phrase, ...]]
+    procedure_cues: tuple[Phrase, ...]
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
@@ -121,6 +126,11 @@ class RankingRules:
             negations=tuple((n["intent"], n["becomes"],
                              frozenset(w for word in n["words"] for w in folded_words(word)))
                             for n in data["negations"]),
+            strong_intent_cues={intent: phrases(words) for intent, words
+                                in data["intent_cues"]["strong"].items()},
+            required_intent_cues={intent: phrases(words) for intent, words
+                                  in data["intent_cues"]["required"].items()},
+            procedure_cues=phrases(data["intent_cues"]["procedure"]),
         )
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
 from knowledge.normalize import NormalizedText, Token, folded_words
-from knowledge.ranking import RankedProcedure
+from knowledge.ranking import RankedProcedure, contains_phrase
 
 if TYPE_CHECKING:
     from knowledge.live_overrides import OverrideMatcher
@@ -38,12 +38,31 @@ MODEL_WEIGHT = 0.4
 MIN_COMBINED = 0.45
 # Summed rarity of matched words (idf) that makes a match strong: about two rare words.
 STRONG_MATCH = 8.0
-# Procedure evidence (see procedure_evidence) that counts as a procedure question.
-SURE_PROCEDURE = 0.55
-MIN_PROCEDURE = 0.30
+# How much of the question the best record must explain to be named outright: its evidence,
+# and the share of the question's words (by rarity) found in it. Below these the bot offers
+# its best readings to choose from; a record that explains less than MIN_COVERAGE of the
+# question is no reading at all: the records do not hold the procedure (measured on the
+# tuning half of eval/: right answers kept, confident wrong ones and procedures of other
+# bodies turned into choices and "not in my data").
+SURE_EVIDENCE = 0.60
+SURE_COVERAGE = 0.30
+MIN_COVERAGE = 0.25
 # Two procedures whose scores are this close (relative) are both offered.
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
+CHOICES_WHEN_UNSURE = 3
+# A message whose best record has this evidence and covers this share of the record's name and
+# of the message names that procedure: "cấp tài khoản định danh điện tử mức 2" is the
+# procedure, not online help.
+CLEAR_NAME_EVIDENCE = 0.8
+CLEAR_NAME_COVERAGE = 0.6
+# Aspects that only a procedure has: a question asking one is a procedure question.
+PROCEDURE_ASPECTS = frozenset({"documents", "fee", "duration", "conditions", "steps"})
+# Readings a procedure question may be mistaken for by a word or two ("số điện thoại" in "tin
+# nhắn hiện tên thay cho số điện thoại thì đăng ký gì"). Online help, a petition's state,
+# petitions and ratings have words of their own, and keep them.
+YIELDS_TO_A_PROCEDURE_QUESTION = frozenset({"contact", "out_of_scope", "subscribe", "help",
+                                            "smalltalk"})
 # How close a FAQ entry, guide or contact must be to be the one meant.
 MIN_HANDKEPT = 0.30
 
@@ -138,7 +157,8 @@ class Understander:
                          self.knowledge.intent_examples.best(matching_words).items()}
         model = self.knowledge.intent_model.probabilities(
             self.knowledge.content_words_of(normalized, aspect))
-        intent = self._negated(self._decide(intent_scores, model, ranked), words)
+        intent = self._negated(self._decide(intent_scores, model, ranked, words, aspect),
+                               words)
         base = dict(text=text, ranked=tuple(ranked), intent_scores=intent_scores,
                     has_diacritics=normalized.has_diacritics)
         aspect_only = aspect is not None and \
@@ -237,15 +257,30 @@ class Understander:
         return intent
 
     def _decide(self, intent_scores: dict[str, float], model: dict[str, float],
-                ranked: list[RankedProcedure]) -> str:
+                ranked: list[RankedProcedure], words: list[str],
+                aspect: AspectMatch | None) -> str:
         """Each intent's nearest example (for the procedure intent, the evidence of the best
-        record), plus the intent model's probability, weighed together."""
+        record), plus the intent model's probability, weighed together; then the cues of
+        ranking.yaml: a clear official name first, strong cues ("muốn phản ánh") next, and
+        a procedure question is not turned away by a weak likeness to another intent."""
+        rules = self.knowledge.rules
+        named = bool(ranked) and is_clear_name_match(ranked[0])
+        for intent, cues in rules.strong_intent_cues.items():
+            if not named and any(contains_phrase(words, cue) for cue in cues):
+                return intent
         combined = {intent: score + MODEL_WEIGHT * model.get(intent, 0.0)
-                    for intent, score in intent_scores.items() if intent != PROCEDURE}
+                    for intent, score in intent_scores.items() if intent != PROCEDURE
+                    and all(any(contains_phrase(words, cue) for cue in needed)
+                            for needed in [rules.required_intent_cues.get(intent, ())] if needed)}
         evidence = max(procedure_evidence(ranked[0]) if ranked else 0.0,
                        intent_scores.get(PROCEDURE, 0.0))
         combined[PROCEDURE] = evidence + MODEL_WEIGHT * model.get(PROCEDURE, 0.0)
         best = max(combined, key=combined.__getitem__)
+        asks_procedure = (aspect is not None and aspect.aspect in PROCEDURE_ASPECTS) or any(
+            contains_phrase(words, cue) for cue in rules.procedure_cues)
+        if best != PROCEDURE and intent_scores.get(best, 0.0) < SURE_INTENT and (
+                named or (asks_procedure and best in YIELDS_TO_A_PROCEDURE_QUESTION)):
+            return PROCEDURE
         if combined[best] < MIN_COMBINED:
             return OUT_OF_SCOPE
         return best
@@ -266,15 +301,29 @@ class Understander:
         Level variants of one procedure (the commune's, the province's, the ministry's) are
         one reading, not a choice: the ranking already put the likeliest first.
         """
-        if not ranked or procedure_evidence(ranked[0]) < MIN_PROCEDURE:
-            return None, tuple(_distinct_families(ranked)[:MAX_CHOICES])
         readings = _distinct_families(ranked)
+        if not readings:
+            return None, ()
         top = readings[0]
+        evidence = procedure_evidence(top)
+        if top.query_coverage < MIN_COVERAGE:
+            return None, ()
+        # A short, vague question ("giấy phép") is explained by many names, each weakly:
+        # which one is for the citizen to say.
+        if evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE:
+            return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
                  if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)]
         if close:
             return None, (top, *close)
         return top, tuple(readings[1:3])
+
+
+def is_clear_name_match(best: RankedProcedure) -> bool:
+    """The message says most of an official name and little else: it names the procedure."""
+    return (procedure_evidence(best) >= CLEAR_NAME_EVIDENCE
+            and best.name_coverage >= CLEAR_NAME_COVERAGE
+            and best.query_coverage >= CLEAR_NAME_COVERAGE)
 
 
 def procedure_evidence(best: RankedProcedure) -> float:
