@@ -51,6 +51,9 @@ MIN_COVERAGE = 0.25
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
 CHOICES_WHEN_UNSURE = 3
+# A message that is no sure question of its own is read with the conversation's procedure when
+# the record they point to says this share of the words it adds.
+BESIDE_TOPIC_SHARE = 0.5
 # A message whose best record has this evidence and covers this share of the record's name and
 # of the message names that procedure: "cấp tài khoản định danh điện tử mức 2" is the
 # procedure, not online help.
@@ -192,16 +195,47 @@ class Understander:
         if understanding.aspect_only:
             return self._on_topic(understanding, topic.code, asked, topic)
         said = self.knowledge.follow_ups.words(normalized, aspect, topic_code=topic.code)
-        if said.others:
-            return understanding
-        if said.qualifiers:
+        sure = understanding.procedure is not None
+        if said.qualifiers and not (said.others and sure):
+            # A case of the procedure ("thế còn người nước ngoài?"), or one told at length
+            # ("nếu phải đăng ký lại vì sổ gốc cũng mất") whose other words the sibling says.
             sibling = self.knowledge.follow_ups.sibling(topic.code, said.qualifiers)
-            if sibling is not None:
+            if sibling is not None and self._tells(sibling, said.others):
                 return self._on_topic(understanding, sibling, asked or topic.aspect, topic)
-            return understanding
-        if asked is not None:
+        if not said.others and not said.qualifiers and asked is not None:
             return self._on_topic(understanding, topic.code, asked, topic)
+        if said.others and not sure:
+            beside = self._beside_topic(normalized, aspect, topic, said.others)
+            if beside is not None:
+                return self._on_topic(understanding, beside, asked or topic.aspect, topic)
         return understanding
+
+    def _beside_topic(self, normalized: NormalizedText, aspect: AspectMatch | None,
+                      topic: Topic, others: tuple[str, ...]) -> str | None:
+        """For a message that is no sure question of its own: the record of the topic's field
+        that the topic's name and the message, read together, point to, if it says most of
+        what the message adds ("đăng ký tàu cá" then "tàu mua từ nước ngoài, đăng ký tạm thời
+        thì sao")."""
+        record = self.knowledge.procedures[topic.code]
+        name = self.knowledge.normalizer.normalize(record["name"])
+        tokens = list(name.tokens) + list(
+            aspect.without_cue(list(normalized.tokens)) if aspect else normalized.tokens)
+        query = self.knowledge.query_builder.build(tokens, False)
+        field = record.get("field")
+        for candidate in self.knowledge.index.search(query, limit=10):
+            if self.knowledge.procedures[candidate.code].get("field") == field:
+                return candidate.code if self._tells(candidate.code, others) else None
+        return None
+
+    def _tells(self, code: str, others: tuple[str, ...]) -> bool:
+        """Whether the record's name says what the message adds to the conversation: most of
+        it by rarity; a single stray word is no question of its own."""
+        if len(others) <= 1:
+            return True
+        words = set(folded_words(self.knowledge.procedures[code]["name"]))
+        idf = self.knowledge.index.idf
+        return sum(idf(w) for w in others if w in words) >= \
+            BESIDE_TOPIC_SHARE * sum(idf(w) for w in others)
 
     def _on_topic(self, understanding: Understanding, code: str, aspect: str | None,
                   topic: Topic) -> Understanding:
