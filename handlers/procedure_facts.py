@@ -6,7 +6,7 @@ unknown here and the citizen is pointed to the source page. Texts come from text
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 Text = Callable[..., str]
 
@@ -23,6 +23,37 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[:limit - 1].rsplit(" ", 1)[0]
     return cut.rstrip(",;:.-…") + "…"
+
+
+def distinct_labels(names: Sequence[str], codes: Sequence[str], limit: int) -> list[str]:
+    """Button labels for procedures offered side by side that never read the same: names
+    too long for a button lose the words they share ("Cấp giấy chứng nhận kiểm dịch động
+    vật, …") rather than their ends, which are what tells them apart."""
+    labels = [shorten(name, limit) for name in names]
+    if len(set(labels)) == len(labels):
+        return labels
+    words = [name.split() for name in names]
+    labels = []
+    for i, own in enumerate(words):
+        others = [w for j, w in enumerate(words) if j != i]
+        shared = max((_common_prefix(own, other) for other in others), default=0)
+        rest = " ".join(own[shared:]) if shared < len(own) else ""
+        labels.append(f"…{shorten(rest, limit - 1)}" if shared and rest
+                      else shorten(names[i], limit))
+    if len(set(labels)) == len(labels):
+        return labels
+    # Names that are the same word for word (a procedure published at two levels): the code.
+    return [f"{shorten(label, limit - len(code) - 3)} ({code})"
+            for label, code in zip(labels, codes, strict=True)]
+
+
+def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x.lower().strip(",;:") != y.lower().strip(",;:"):
+            break
+        size += 1
+    return size
 
 
 def format_vnd(amount: float) -> str:

@@ -19,6 +19,8 @@ from knowledge.understand import Understanding
 Text = Callable[..., str]
 
 FIRST_MESSAGE_CHARS = 600
+# A button's label: what a phone shows whole on every channel (Telegram's LABEL_LIMIT too).
+LABEL_CHARS = 60
 
 _ASPECT_LINES: dict[str, Callable[[Mapping, Text], list[str]]] = {
     "documents": facts.document_lines,
@@ -108,8 +110,10 @@ def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
 def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -> Reply:
     """Asks which of several close procedures the citizen means."""
     aspect = aspect or OVERVIEW
-    buttons = tuple(Button(facts.shorten(c.name, 60), aspect_payload(c.code, aspect))
-                    for c in candidates)
+    labels = facts.distinct_labels([c.name for c in candidates], [c.code for c in candidates],
+                                   LABEL_CHARS)
+    buttons = tuple(Button(label, aspect_payload(c.code, aspect))
+                    for label, c in zip(labels, candidates, strict=True))
     return Reply(t("ask_which", count=len(candidates)), buttons)
 
 
@@ -140,7 +144,10 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
         replies.append(Reply(t("follow_up.sibling")))
     replies.append(answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t))
     if understanding.alternatives:
-        buttons = tuple(Button(facts.shorten(alt.name, 60), aspect_payload(alt.code, OVERVIEW))
-                        for alt in understanding.alternatives)
+        alternatives = understanding.alternatives
+        labels = facts.distinct_labels([alt.name for alt in alternatives],
+                                       [alt.code for alt in alternatives], LABEL_CHARS)
+        buttons = tuple(Button(label, aspect_payload(alt.code, OVERVIEW))
+                        for label, alt in zip(labels, alternatives, strict=True))
         replies.append(Reply(t("procedure.related"), buttons))
     return replies

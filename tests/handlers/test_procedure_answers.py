@@ -262,3 +262,46 @@ def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
     assert len(shortened) <= 20
     assert shortened.endswith("…")
     assert "Giấy tờ chứng minh".startswith(shortened.removesuffix("…"))
+
+
+# --- labels of procedures offered side by side ---------------------------------------------
+
+def test_choice_labels_lose_the_shared_words_not_the_ends() -> None:
+    from handlers.procedure_facts import distinct_labels
+
+    names = ["Cấp giấy chứng nhận kiểm dịch động vật, sản phẩm động vật trên cạn vận chuyển "
+             "ra khỏi địa bàn cấp tỉnh",
+             "Cấp giấy chứng nhận kiểm dịch động vật, sản phẩm động vật thủy sản vận chuyển "
+             "ra khỏi địa bàn cấp tỉnh"]
+    labels = distinct_labels(names, ["a", "b"], 60)
+    assert len(set(labels)) == 2
+    assert all(len(label) <= 60 for label in labels)
+    assert "trên cạn" in labels[0] and "thủy sản" in labels[1]
+
+
+def test_short_distinct_labels_are_the_names() -> None:
+    from handlers.procedure_facts import distinct_labels
+
+    assert distinct_labels(["Đăng ký tạm trú", "Xóa đăng ký tạm trú"], ["a", "b"], 60) == [
+        "Đăng ký tạm trú", "Xóa đăng ký tạm trú"]
+
+
+def test_the_same_name_twice_is_told_apart_by_its_code() -> None:
+    from handlers.procedure_facts import distinct_labels
+
+    labels = distinct_labels(["Hỗ trợ phát triển sản xuất cộng đồng."] * 2,
+                             ["2.001709", "1.002544"], 60)
+    assert labels[0] != labels[1]
+    assert "2.001709" in labels[0] and "1.002544" in labels[1]
+
+
+def test_no_choice_of_the_real_ranking_shows_two_labels_alike(knowledge, t) -> None:
+    from handlers.procedures import handle
+    from knowledge.understand import Understander
+
+    understander = Understander(knowledge)
+    for question in ("kiểm dịch động vật vận chuyển ra khỏi tỉnh", "giấy phép", "đăng kiểm xe",
+                     "chứng chỉ hành nghề", "cấp lại giấy chứng nhận"):
+        for reply in handle(understander.understand(question), knowledge):
+            labels = [button.label for button in reply.buttons]
+            assert len(set(labels)) == len(labels), (question, labels)
