@@ -62,10 +62,12 @@ def measure(size: int | None) -> dict:
     dialogue.understander = Understander(knowledge, cache_size=0)
     questions = [q for q in QUESTIONS_PATH.read_text(encoding="utf-8").splitlines() if q.strip()]
     latencies = []
-    for _ in range(ROUNDS):
-        for question in questions:
+    for round_ in range(ROUNDS):
+        for number, question in enumerate(questions):
+            # A citizen of its own for each question: one citizen's petition request would
+            # otherwise take the next questions as the petition's answers.
             begun = time.perf_counter()
-            dialogue.ask(question)
+            dialogue.ask(question, user=f"bench-{round_}-{number}")
             latencies.append((time.perf_counter() - begun) * 1000)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

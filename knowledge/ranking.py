@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from knowledge.normalize import fold, folded_words, mark_key
@@ -188,6 +189,8 @@ def count_phrase(words: Sequence[str], phrase: Phrase) -> int:
     first = phrase[0]
     if len(phrase) == 1:
         return words.count(first)
+    if first not in words:
+        return 0
     size = len(phrase)
     return sum(1 for i, word in enumerate(words)
                if word == first and tuple(words[i:i + size]) == phrase)
@@ -234,6 +237,33 @@ class ProcedureIndex:
                      for term, posts in self._postings.items()}
         self._max_idf = math.log(1 + (count + 0.5) / 0.5)
         self._average_length = sum(doc.head_length for doc in self._docs) / count
+        self._build_arrays()
+
+    def _build_arrays(self) -> None:
+        """The postings as arrays, so that a question's words are scored over all records
+        at once (an inverted index scanned by numpy, as bm25s does with sparse matrices):
+        the cost grows with the records that share a word with the question, in C."""
+        lengths = np.array([doc.head_length for doc in self._docs], dtype=np.float64)
+        ratio = lengths / self._average_length if self._docs else lengths
+        # A word is in a name once or not at all (tf 0 or 1): BM25's saturation is per record.
+        self._saturation = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * ratio))
+        self._post_ids = {term: np.fromiter((doc_id for doc_id, _ in posts), dtype=np.int32,
+                                            count=len(posts))
+                          for term, posts in self._postings.items()}
+        self._field_ids = {term: np.array(ids, dtype=np.int32)
+                           for term, ids in self._field_postings.items()}
+        # Field words also in the name count there already; the others add to what is matched.
+        self._field_outside_name = {
+            term: np.array([term not in self._docs[i].words for i in ids], dtype=bool)
+            for term, ids in self._field_postings.items()}
+        marked: dict[str, list[int]] = defaultdict(list)
+        for doc_id, doc in enumerate(self._docs):
+            for mark in doc.marked:
+                marked[mark].append(doc_id)
+        self._marked_ids = {mark: np.array(ids, dtype=np.int32) for mark, ids in marked.items()}
+        # The lists they were made from are not needed again.
+        self._postings.clear()
+        self._field_postings.clear()
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -330,7 +360,8 @@ class ProcedureIndex:
         if query.is_empty():
             return []
         scores, matched = self._word_scores(query)
-        if not scores:
+        touched = np.flatnonzero(scores)
+        if not len(touched):
             return []
         best_possible = sum(t.weight * self.idf(t.word) * (BM25_K1 + 1) for t in query.terms)
         query_weight = sum(t.weight * self.idf(t.word) for t in query.terms)
@@ -338,49 +369,56 @@ class ProcedureIndex:
         query_words = set(query.words)
         content_sequence = [t.word for t in query.terms]
         qualifiers_said = self._qualifiers_said(query)
-        candidates = sorted(scores, key=scores.__getitem__, reverse=True)[:RESCORED]
+        if len(touched) > RESCORED:
+            touched = touched[np.argpartition(-scores[touched], RESCORED - 1)[:RESCORED]]
         ranked = []
-        for doc_id in candidates:
+        for doc_id in touched.tolist():
             doc = self._docs[doc_id]
             run = longest_common_run(content_sequence, doc.words)
-            score = scores[doc_id] / best_possible
+            score = float(scores[doc_id]) / best_possible
             if run > 1:
                 score += RUN_WEIGHT * (run - 1) / max(len(content_sequence) - 1, 1)
             name_coverage = self._name_coverage(doc, query_words)
             score += NAME_COVERAGE_WEIGHT * name_coverage
             score -= self._missing_qualifiers(doc, qualifiers_said)
-            coverage = min(matched[doc_id] / query_weight, 1.0)
+            weight = float(matched[doc_id])
+            coverage = min(weight / query_weight, 1.0)
             score += doc.prior + self._special_case_shift(doc, applicable, coverage)
             ranked.append(RankedProcedure(doc.code, doc.name, score, coverage, name_coverage,
-                                          matched[doc_id], doc.family))
+                                          weight, doc.family))
         ranked.sort(key=lambda r: (-r.score, r.code))
         return ranked[:limit]
 
-    def _word_scores(self, query: Query) -> tuple[dict[int, float], dict[int, float]]:
+    def _word_scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """BM25 per record, and the weight of the question's words each record contains."""
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self._docs))
+        matched = np.zeros(len(self._docs))
+        has_mark = np.zeros(len(self._docs), dtype=bool)
         for term in query.terms:
             idf = self.idf(term.word)
-            for doc_id, count in self._postings.get(term.word, ()):
+            ids = self._post_ids.get(term.word)
+            if ids is not None:
                 share = 1.0
-                if term.marked is not None and term.marked not in self._docs[doc_id].marked:
-                    share = MISMARKED_SHARE
-                scores[doc_id] += share * term.weight * idf * self._saturate(count, doc_id)
-                matched[doc_id] += share * term.weight * idf
-            for doc_id in self._field_postings.get(term.word, ()):
-                scores[doc_id] += FIELD_WEIGHT * term.weight * idf
-                if term.word not in self._docs[doc_id].words:
-                    matched[doc_id] += 0.5 * term.weight * idf
+                if term.marked is not None:
+                    # Typed with diacritics: a name with the word otherwise marked counts less.
+                    has_mark[:] = False
+                    marked_ids = self._marked_ids.get(term.marked)
+                    if marked_ids is not None:
+                        has_mark[marked_ids] = True
+                    share = np.where(has_mark[ids], 1.0, MISMARKED_SHARE)
+                scores[ids] += share * term.weight * idf * self._saturation[ids]
+                matched[ids] += share * term.weight * idf
+            field_ids = self._field_ids.get(term.word)
+            if field_ids is not None:
+                scores[field_ids] += FIELD_WEIGHT * term.weight * idf
+                outside = field_ids[self._field_outside_name[term.word]]
+                matched[outside] += 0.5 * term.weight * idf
         for pair in query.pairs:
-            idf = self.idf(pair.word)
-            for doc_id, count in self._postings.get(pair.word, ()):
-                scores[doc_id] += PAIR_WEIGHT * pair.weight * idf * self._saturate(count, doc_id)
+            ids = self._post_ids.get(pair.word)
+            if ids is not None:
+                scores[ids] += (PAIR_WEIGHT * pair.weight * self.idf(pair.word)
+                                * self._saturation[ids])
         return scores, matched
-
-    def _saturate(self, count: int, doc_id: int) -> float:
-        length_ratio = self._docs[doc_id].head_length / self._average_length
-        return count * (BM25_K1 + 1) / (count + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
 
     def _name_coverage(self, doc: _Doc, query_words: set[str]) -> float:
         total = sum(self.idf(word) * share for word, share in doc.content_words.items())
