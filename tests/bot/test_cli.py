@@ -227,3 +227,46 @@ def test_chat_presses_a_button_by_its_number(t) -> None:
     assert result.exit_code == 0, result.output
     # Button 1 of a fee answer is the documents aspect.
     assert t("heading.documents") in result.stdout
+
+
+def test_ask_jsonl_reads_one_citizens_conversation_and_a_blank_line_starts_another() -> None:
+    result = run("ask", "--jsonl", input="đăng ký tạm trú\nmất bao lâu\n\nmất bao lâu\n")
+    assert result.exit_code == 0, result.output
+    first, follow_up, stranger = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["context"] is None and first["procedure"]["code"] == TEMPORARY_RESIDENCE
+    assert follow_up["context"] == TEMPORARY_RESIDENCE
+    assert (follow_up["procedure"]["code"], follow_up["aspect"]) == (TEMPORARY_RESIDENCE,
+                                                                      "duration")
+    assert stranger["context"] is None and stranger["procedure"] is None
+
+
+CONVERSATIONS = """\
+- turns:
+    - {q: "đăng ký tạm trú", intent: procedure, codes: ["1.004194"], aspect: overview}
+    - {q: "mất bao lâu", intent: procedure, codes: ["1.004194"], aspect: duration, follow: aspect}
+- turns:
+    - {q: "đăng ký tạm trú", intent: procedure, codes: ["1.004194"], aspect: overview}
+    - {q: "đăng ký kết hôn cần giấy gì", intent: procedure, codes: ["1.000894"],
+       aspect: documents, follow: switch}
+"""
+
+
+def test_eval_plays_conversations_as_citizens_of_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.yaml"
+    path.write_text(QUESTIONS + CONVERSATIONS, encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code == 0, result.output
+    assert "3 questions" in result.stdout and "2 conversations" in result.stdout
+    data = json.loads(run("eval", "--json", str(path)).stdout)
+    conversations = data["conversations"]["as written"]
+    assert conversations["follow_up"] == {"hits": 2, "trials": 2, "rate": 1.0}
+    assert conversations["switch_stuck"]["hits"] == 0
+
+
+def test_eval_refuses_a_later_turn_without_its_kind(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text('- turns:\n    - {q: "a", intent: smalltalk}\n    - {q: "b", intent: smalltalk}\n',
+                    encoding="utf-8")
+    result = run("eval", str(path))
+    assert result.exit_code != 0
+    assert "follow must be one of" in result.stderr

@@ -222,3 +222,46 @@ def test_load_questions_names_the_file_and_the_item(tmp_path: Path, content: str
     with pytest.raises(ValueError, match=message) as caught:
         load_questions(path)
     assert str(path) in str(caught.value)
+
+
+# --- confident wrong answers, needless choices, not in the records --------------------------
+
+def test_a_named_wrong_procedure_is_a_confident_wrong_answer_a_choice_is_not() -> None:
+    questions = [Question("named", PROCEDURE, ("A",)), Question("choice", PROCEDURE, ("A",)),
+                 Question("right-choice", PROCEDURE, ("A",))]
+    report = evaluate(questions, fake({"named": procedure("named", "B"),
+                                       "choice": procedure("choice", None, "B", "A"),
+                                       "right-choice": procedure("right-choice", None, "A")}))
+    assert tally(report, "confident_wrong") == (1, 3)
+    assert tally(report, "needless_choice") == (1, 3)
+
+
+def test_questions_about_procedures_the_records_lack() -> None:
+    questions = [Question("a", PROCEDURE, (), not_in_data=True),
+                 Question("b", PROCEDURE, (), not_in_data=True)]
+    said = Understanding("a", PROCEDURE, not_in_data=True)
+    report = evaluate(questions, fake({"a": said, "b": procedure("b", "X")}))
+    assert tally(report, "nid_confident") == (1, 2)
+    assert tally(report, "nid_said") == (1, 2)
+    assert tally(report, "top1") == (0, 0)
+
+
+# --- conversations --------------------------------------------------------------------------
+
+def test_conversation_turns_are_scored_by_kind_and_a_switch_that_sticks_is_counted() -> None:
+    from bot.evaluation import Conversation, evaluate_conversations
+
+    first = Question("tạm trú", PROCEDURE, ("T",), "overview")
+    aspect = Question("mất bao lâu", PROCEDURE, ("T",), "duration", follow="aspect")
+    switch = Question("kết hôn", PROCEDURE, ("K",), "overview", follow="switch")
+    readings = {"tạm trú": procedure("tạm trú", "T"),
+                "mất bao lâu": procedure("mất bao lâu", "T", aspect="duration"),
+                "kết hôn": procedure("kết hôn", "T")}
+    report = evaluate_conversations(
+        [Conversation((first, aspect)), Conversation((first, switch))],
+        lambda: lambda text: readings.get(fold(text)) or readings.get(text))
+    scores = report.groups["as written"].measures
+    assert (scores["follow_aspect"].hits, scores["follow_aspect"].trials) == (1, 1)
+    assert (scores["follow_switch"].hits, scores["follow_switch"].trials) == (0, 1)
+    assert (scores["switch_stuck"].hits, scores["switch_stuck"].trials) == (1, 1)
+    assert (scores["first_turn"].hits, scores["first_turn"].trials) == (2, 2)

@@ -177,6 +177,21 @@ def test_a_question_gets_replies_in_the_documented_shape(real_client: TestClient
     assert data["replies"][0]["buttons"], "an answer offers the next questions as buttons"
 
 
+def test_a_follow_up_through_the_api_answers_the_last_procedure(real_client: TestClient) -> None:
+    def say(text: str) -> list[dict]:
+        response = real_client.post("/api/chat", json={"user": "follow-up", "text": text})
+        assert response.status_code == 200
+        return response.json()["replies"]
+
+    say("đăng ký tạm trú")
+    [duration, *_] = say("mất bao lâu")
+    assert "Mã thủ tục: 1.004194" in duration["text"]
+    assert "Thời hạn giải quyết" in duration["text"]
+    [which] = real_client.post("/api/chat", json={"user": "new-citizen",
+                                                   "text": "mất bao lâu"}).json()["replies"]
+    assert "thủ tục nào" in which["text"]
+
+
 def test_a_button_press_gets_replies_in_the_documented_shape(real_client: TestClient) -> None:
     first = real_client.post("/api/chat", json={"user": "citizen-2",
                                                 "text": TEMPORARY_RESIDENCE_QUESTION}).json()

@@ -443,3 +443,15 @@ async def test_a_post_to_the_staff_group_carries_its_link_button(fake, webhook) 
 async def test_a_refused_post_to_the_staff_group_is_reported_not_raised(fake, webhook) -> None:
     fake.fail_next("sendMessage", 400)
     assert not await webhook.post_to_group("-100999", "📥 Phản ánh mới")
+
+
+@pytest.mark.asyncio
+async def test_a_follow_up_on_telegram_is_read_against_the_last_answer(fake, webhook, t) -> None:
+    citizen = Citizen(fake, webhook)
+    await citizen.says("đăng ký tạm trú", "Mã thủ tục: 1.004194")
+    messages = await citizen.says("còn lệ phí thì sao?", t("heading.fee"))
+    assert any("Mã thủ tục: 1.004194" in m["text"] and t("heading.fee") in m["text"]
+               for m in messages)
+    messages = await citizen.says("làm căn cước công dân", "Mã thủ tục:")
+    messages = await citizen.says("con em mới 10 tuổi thì sao", "dưới 14 tuổi")
+    assert any(t("follow_up.sibling") in m["text"] for m in messages)

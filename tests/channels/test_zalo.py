@@ -488,3 +488,16 @@ async def test_missing_configuration_is_named(knowledge: Knowledge, zalo: FakeZa
         status, _ = await channel.handle_webhook({}, b"{}")
         assert status == 503
         await channel.stop()
+
+
+async def test_a_follow_up_on_zalo_is_read_against_the_last_answer(bot: Bot, zalo: FakeZalo,
+                                                                   t) -> None:
+    await say(bot, text_event("đăng ký khai sinh cho con"))
+    before = len(zalo.delivered(USER))
+    await say(bot, text_event("mat bao lau"))
+    replies = zalo.delivered(USER)[before:]
+    assert any(t("heading.duration") in text and "1.001193" in text for text in replies)
+    before = len(zalo.delivered(USER))
+    await say(bot, text_event("thế còn người nước ngoài?"))
+    replies = zalo.delivered(USER)[before:]
+    assert any(t("follow_up.sibling") in text and "2.000528" in text for text in replies)
