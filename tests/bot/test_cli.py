@@ -265,8 +265,8 @@ def test_eval_plays_conversations_as_citizens_of_their_own(tmp_path: Path) -> No
 
 def test_eval_refuses_a_later_turn_without_its_kind(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text('- turns:\n    - {q: "a", intent: smalltalk}\n    - {q: "b", intent: smalltalk}\n',
-                    encoding="utf-8")
+    path.write_text('- turns:\n    - {q: "a", intent: smalltalk}\n'
+                    '    - {q: "b", intent: smalltalk}\n', encoding="utf-8")
     result = run("eval", str(path))
     assert result.exit_code != 0
     assert "follow must be one of" in result.stderr
