@@ -242,11 +242,12 @@ class Dialogue:
         """The procedure the conversation is about, unless it was left long enough ago."""
         since = ctx.now - timedelta(minutes=self.settings.topic_minutes)
         found = self.store.conversation_topic(ctx.channel, ctx.user, since=since)
-        return Topic(found.procedure_code, found.aspect) if found else None
+        return Topic(found.procedure_code, found.aspect, found.alternatives) if found else None
 
-    def _remember_topic(self, ctx: Context, code: str, aspect: str | None) -> None:
+    def _remember_topic(self, ctx: Context, code: str, aspect: str | None,
+                        alternatives: tuple[str, ...] = ()) -> None:
         self.store.save_conversation_topic(ctx.channel, ctx.user, code, aspect or OVERVIEW,
-                                           now=ctx.now)
+                                           now=ctx.now, alternatives=alternatives)
 
     def _for_intent(self, ctx: Context, understanding: Understanding) -> list[Reply]:
         intent = understanding.intent
@@ -280,6 +281,12 @@ class Dialogue:
             if understanding.not_in_data:
                 self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
                                              "no_match", now=ctx.now)
+            elif understanding.needs_choice:
+                # A citizen who goes on without choosing ("mất bao lâu") is answered for the
+                # first reading, the others offered beside it.
+                first, *others = understanding.alternatives
+                self._remember_topic(ctx, first.code, understanding.aspect,
+                                     tuple(other.code for other in others))
             return replies
         self._remember_topic(ctx, chosen.code, understanding.aspect)
         replies.append(self._helpful_question(ctx, understanding.text, chosen.code,

@@ -380,6 +380,9 @@ def _create_conversation_topics(db: Database) -> None:
             user_id TEXT NOT NULL,
             procedure_code TEXT NOT NULL,
             aspect TEXT NOT NULL,
+            -- The other procedures offered with it when the bot asked which one (JSON codes):
+            -- a follow-up that ignores the choice is answered for the first, these offered.
+            alternatives TEXT NOT NULL DEFAULT '[]',
             updated_at TEXT NOT NULL,
             PRIMARY KEY (channel, user_id)
         )"""

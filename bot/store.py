@@ -71,6 +71,8 @@ class ConversationTopic:
     procedure_code: str
     aspect: str
     updated_at: datetime
+    # Offered beside it when the bot asked which procedure was meant.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,25 +272,28 @@ class Store:
                            since: datetime | None = None) -> ConversationTopic | None:
         """The citizen's topic, if one was set at or after `since` (older ones have lapsed)."""
         rows = self._rows(
-            "SELECT procedure_code, aspect, updated_at FROM conversation_topics "
+            "SELECT procedure_code, aspect, alternatives, updated_at FROM conversation_topics "
             "WHERE channel = ? AND user_id = ?", [channel, user_id])
         if not rows:
             return None
-        topic = ConversationTopic(rows[0]["procedure_code"], rows[0]["aspect"],
-                                  datetime.fromisoformat(rows[0]["updated_at"]))
+        row = rows[0]
+        topic = ConversationTopic(row["procedure_code"], row["aspect"],
+                                  datetime.fromisoformat(row["updated_at"]),
+                                  tuple(json.loads(row["alternatives"])))
         if since is not None and topic.updated_at < since:
             return None
         return topic
 
     @_serialised
     def save_conversation_topic(self, channel: str, user_id: str, procedure_code: str,
-                                aspect: str, now: datetime | None = None) -> None:
+                                aspect: str, now: datetime | None = None,
+                                alternatives: Sequence[str] = ()) -> None:
         self.db.execute(
             "INSERT INTO conversation_topics (channel, user_id, procedure_code, aspect, "
-            "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user_id) DO UPDATE SET "
-            "procedure_code = excluded.procedure_code, aspect = excluded.aspect, "
-            "updated_at = excluded.updated_at",
-            [channel, user_id, procedure_code, aspect, _iso(now)],
+            "alternatives, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, user_id) "
+            "DO UPDATE SET procedure_code = excluded.procedure_code, aspect = excluded.aspect, "
+            "alternatives = excluded.alternatives, updated_at = excluded.updated_at",
+            [channel, user_id, procedure_code, aspect, _json(list(alternatives)), _iso(now)],
         )
 
     # Messages

@@ -356,7 +356,11 @@ class ProcedureIndex:
         return prior
 
     def search(self, query: Query, limit: int = 10) -> list[RankedProcedure]:
-        """The best records for a query, best first."""
+        """The best records for a query, best first.
+
+        A question typed without diacritics keeps its function words ("can" may be "căn" as
+        well as "cần"); they still match, but how much of the question a record explains is
+        measured on the other words, as it is for a question with diacritics."""
         if query.is_empty():
             return []
         scores, matched = self._word_scores(query)
@@ -364,7 +368,8 @@ class ProcedureIndex:
         if not len(touched):
             return []
         best_possible = sum(t.weight * self.idf(t.word) * (BM25_K1 + 1) for t in query.terms)
-        query_weight = sum(t.weight * self.idf(t.word) for t in query.terms)
+        query_weight = sum(t.weight * self.idf(t.word) for t in query.terms
+                           if query.marked or t.word not in self._stopwords) or 1e-9
         applicable = self._applicable_special_cases(query)
         query_words = set(query.words)
         content_sequence = [t.word for t in query.terms]

@@ -44,9 +44,9 @@ STRONG_MATCH = 8.0
 # question is no reading at all: the records do not hold the procedure (measured on the
 # tuning half of eval/: right answers kept, confident wrong ones and procedures of other
 # bodies turned into choices and "not in my data").
-SURE_EVIDENCE = 0.60
-SURE_COVERAGE = 0.30
-MIN_COVERAGE = 0.25
+SURE_EVIDENCE = 0.65
+SURE_COVERAGE = 0.40
+MIN_COVERAGE = 0.30
 # Two procedures whose scores are this close (relative) are both offered.
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
@@ -107,10 +107,13 @@ class Understanding:
 
 @dataclass(frozen=True)
 class Topic:
-    """The procedure the conversation is about, and the part last asked."""
+    """The procedure the conversation is about, and the part last asked; when the bot asked
+    which procedure was meant and the citizen went on without choosing, the first one offered
+    and the others."""
 
     code: str
     aspect: str
+    alternatives: tuple[str, ...] = ()
 
 
 class Understander:
@@ -241,8 +244,12 @@ class Understander:
                   topic: Topic) -> Understanding:
         record = self.knowledge.procedures[code]
         chosen = RankedProcedure.certain(code, record["name"])
-        return replace(understanding, intent=PROCEDURE, procedure=chosen, alternatives=(),
-                       ranked=(chosen,), aspect=aspect or OVERVIEW, context=topic.code,
+        # Still unsure which the citizen meant: the others offered stay within reach.
+        others = tuple(RankedProcedure.certain(other, self.knowledge.procedures[other]["name"])
+                       for other in topic.alternatives
+                       if other != code and other in self.knowledge.procedures)
+        return replace(understanding, intent=PROCEDURE, procedure=chosen, alternatives=others,
+                       ranked=(chosen, *others), aspect=aspect or OVERVIEW, context=topic.code,
                        not_in_data=False)
 
     def _overridden(self, overrides: OverrideMatcher, text: str, normalized: NormalizedText,
