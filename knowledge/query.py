@@ -20,6 +20,8 @@ from knowledge.normalize import Token, folded_words, mark_key
 
 # The citizen's own words next to an alias's official wording: kept, but weighed less.
 ALIASED_WORD_WEIGHT = 0.35
+# The words of a situation told before the request, next to the request's own.
+SITUATION_WEIGHT = 0.6
 MIN_MEANING_WEIGHT = 0.45
 
 
@@ -145,6 +147,26 @@ class QueryBuilder:
         rewritten = tuple(word for word, weight in weighted if weight > ALIASED_WORD_WEIGHT)
         typed = tuple(token.marked for token in tokens) if has_diacritics else ()
         return Query(terms, pairs, tuple(corrected), rewritten, typed)
+
+
+    def build_told(self, situation: Sequence[Token], request: Sequence[Token],
+                   has_diacritics: bool) -> Query:
+        """The query of a message that tells a situation, then asks: the situation's words
+        weigh less than the request's ("đổi sang căn cước mới, có phải cập nhật lên sổ đỏ
+        không" is about the land certificate)."""
+        told = self.build(situation, has_diacritics)
+        asked = self.build(request, has_diacritics)
+        weights: dict[str, QueryTerm] = {}
+        for term in told.terms:
+            weights[term.word] = QueryTerm(term.word, term.weight * SITUATION_WEIGHT, term.marked)
+        for term in asked.terms:
+            known = weights.get(term.word)
+            if known is None or known.weight < term.weight:
+                weights[term.word] = term
+        pairs = {pair.word: pair for pair in (*told.pairs, *asked.pairs)}
+        return Query(tuple(weights.values()), tuple(pairs.values()),
+                     told.original + asked.original, told.rewritten + asked.rewritten,
+                     told.marked + asked.marked)
 
 
 def _merge(weighted: Iterable[tuple[str, float]],

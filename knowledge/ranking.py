@@ -98,6 +98,8 @@ class RankingRules:
     strong_intent_cues: Mapping[str, tuple[Phrase, ...]]
     required_intent_cues: Mapping[str, tuple[Phrase, ...]]
     procedure_cues: tuple[Phrase, ...]
+    # Phrases that only make a message a question, left out of the ranking.
+    question_phrases: tuple[Phrase, ...]
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
@@ -132,6 +134,8 @@ class RankingRules:
             required_intent_cues={intent: phrases(words) for intent, words
                                   in data["intent_cues"]["required"].items()},
             procedure_cues=phrases(data["intent_cues"]["procedure"]),
+            question_phrases=tuple(sorted(phrases(data["question_phrases"]), key=len,
+                                          reverse=True)),
         )
 
 

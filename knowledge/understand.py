@@ -51,6 +51,11 @@ MIN_COVERAGE = 0.30
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
 CHOICES_WHEN_UNSURE = 3
+# A message this long may tell a situation before it asks (see _request_start), and its
+# request is at least this long.
+SITUATION_MIN_TOKENS = 8
+REQUEST_MIN_TOKENS = 4
+_CLAUSE_BREAK_RE = re.compile(r",|\b(?:thì|thi)\b", re.IGNORECASE)
 # A message that is no sure question of its own is read with the conversation's procedure when
 # the record they point to says this share of the words it adds.
 BESIDE_TOPIC_SHARE = 0.5
@@ -286,10 +291,48 @@ class Understander:
     def _rank(self, normalized: NormalizedText, aspect: AspectMatch | None,
               ) -> list[RankedProcedure]:
         tokens: list[Token] = list(normalized.tokens)
+        split = self._request_start(normalized)
         if aspect is not None:
+            if aspect.start < split:
+                split -= min(split, aspect.end) - aspect.start
             tokens = aspect.without_cue(tokens)
-        query = self.knowledge.query_builder.build(tokens, normalized.has_diacritics)
+        situation, request = self._without_question_phrases(tokens[:split]), \
+            self._without_question_phrases(tokens[split:])
+        builder = self.knowledge.query_builder
+        if situation and request:
+            query = builder.build_told(situation, request, normalized.has_diacritics)
+        else:
+            query = builder.build(situation + request, normalized.has_diacritics)
         return self.knowledge.index.search(query, limit=10)
+
+    def _without_question_phrases(self, tokens: list[Token]) -> list[Token]:
+        words = [token.folded for token in tokens]
+        kept: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            phrase = next((p for p in self.knowledge.rules.question_phrases
+                           if tuple(words[i:i + len(p)]) == p), None)
+            if phrase is not None:
+                i += len(phrase)
+                continue
+            kept.append(tokens[i])
+            i += 1
+        return kept
+
+    def _request_start(self, normalized: NormalizedText) -> int:
+        """Where the request of a long message begins: after its last comma or "thì" ("bố
+        tôi mất, muốn sang tên đất cho mẹ thì làm sao" asks for the transfer, the rest tells
+        the situation). 0 for a message with no such break."""
+        text = normalized.original
+        if len(normalized.tokens) < SITUATION_MIN_TOKENS:
+            return 0
+        breaks = sorted({m.start() for m in _CLAUSE_BREAK_RE.finditer(text)}, reverse=True)
+        for cut in breaks:
+            start = len(self.knowledge.normalizer.normalize(text[:cut]).tokens)
+            # "..., muốn sang tên thì làm sao": "làm sao" alone is no request.
+            if start and len(normalized.tokens) - start >= REQUEST_MIN_TOKENS:
+                return start
+        return 0
 
     def _negated(self, intent: str, words: list[str]) -> str:
         for original, opposite, negators in self.knowledge.rules.negations:
@@ -323,7 +366,8 @@ class Understander:
                 named or (asks_procedure and best in YIELDS_TO_A_PROCEDURE_QUESTION)):
             return PROCEDURE
         if combined[best] < MIN_COMBINED:
-            return OUT_OF_SCOPE
+            # Nothing fits, but it asks for a procedure: one the records lack, most likely.
+            return PROCEDURE if asks_procedure else OUT_OF_SCOPE
         return best
 
     def _handkept_matches(self, words: list[str]) -> dict:
