@@ -11,13 +11,14 @@ neither explains is out of scope, which the bot says plainly.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
-from knowledge.normalize import NormalizedText, Token, folded_words
+from knowledge.normalize import NormalizedText, Token, folded_words, mark_key
 from knowledge.ranking import RankedProcedure, contains_phrase
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ MIN_COVERAGE = 0.30
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
 CHOICES_WHEN_UNSURE = 3
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # A message this long may tell a situation before it asks (see _request_start), and its
 # request is at least this long.
 SITUATION_MIN_TOKENS = 8
@@ -181,7 +183,7 @@ class Understander:
             return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,
                                  aspect_only=True)
         if intent == PROCEDURE:
-            chosen, alternatives = self._choose(ranked)
+            chosen, alternatives = self._choose(ranked, normalized)
             return Understanding(**base, intent=intent, procedure=chosen,
                                  alternatives=alternatives,
                                  aspect=aspect.aspect if aspect else OVERVIEW,
@@ -379,7 +381,7 @@ class Understander:
                             if m.score >= MIN_HANDKEPT)
         return dict(faq_id=_closest(faq), guide_id=_closest(guides), contact_ids=contact_ids)
 
-    def _choose(self, ranked: list[RankedProcedure],
+    def _choose(self, ranked: list[RankedProcedure], normalized: NormalizedText,
                 ) -> tuple[RankedProcedure | None, tuple[RankedProcedure, ...]]:
         """The procedure to answer with, or none and the close ones to choose from.
 
@@ -394,14 +396,35 @@ class Understander:
         if top.query_coverage < MIN_COVERAGE:
             return None, ()
         # A short, vague question ("giấy phép") is explained by many names, each weakly:
-        # which one is for the citizen to say.
+        # which one is for the citizen to say. (Answering a long message that says a whole
+        # name however little else it explains gave more wrong answers than it saved choices.)
         if evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE:
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
-                 if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)]
+                 if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)
+                 and not self._qualifiers_decide(top, r, normalized)]
         if close:
             return None, (top, *close)
         return top, tuple(readings[1:3])
+
+    def _qualifiers_decide(self, top: RankedProcedure, other: RankedProcedure,
+                           normalized: NormalizedText) -> bool:
+        """Whether what the question says settles the two: they differ by qualifiers ("cấp
+        lại", "gia hạn") and the question says those of the first and none of the other."""
+        rules = self.knowledge.rules
+        marked = normalized.has_diacritics
+        said = [token.marked if marked else token.folded for token in normalized.tokens]
+
+        def has(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+            return contains_phrase(words, rules.qualifier_marks[phrase] if marked else phrase)
+
+        def of(name: str) -> frozenset[tuple[str, ...]]:
+            words = ([mark_key(w) for w in _WORD_RE.findall(name)] if marked
+                     else folded_words(name))
+            return frozenset(q for q in rules.qualifiers if has(words, q))
+
+        differing = of(top.name) ^ of(other.name)
+        return bool(differing) and all(has(said, q) == (q in of(top.name)) for q in differing)
 
 
 def is_clear_name_match(best: RankedProcedure) -> bool:
