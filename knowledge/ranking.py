@@ -55,6 +55,7 @@ _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Parentheses in a name clarify (a level, a list of kinds, who it also applies to); the words
 # outside them say what the procedure is.
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
+_CODE_IN_BRACKETS_RE = re.compile(r"\(\s*\d\.\d{6}\s*\)")
 # After these, a name says whom or which case it is for; such words weigh less in how much
 # of the name a question covers.
 _SECONDARY_RE = re.compile(r"\s(?:đối với|cho|trong trường hợp|trường hợp|theo|tại|do)\s|[;(]",
@@ -303,7 +304,7 @@ class ProcedureIndex:
         self.word_frequencies.update(set(words) | field_words)
         self._docs.append(_Doc(
             code=record["code"], name=name,
-            family=" ".join(folded_words(self._strip_level_markers(name))),
+            family=self._family(name),
             words=words,
             head_length=len(folded_words(split_name(_PARENTHESES_RE.sub(" ", name))[0])),
             marked=frozenset(mark_key(word) for word in raw_words),
@@ -336,6 +337,15 @@ class ProcedureIndex:
             if f"({marker}" in folded_name:
                 return level
         return None
+
+    def _family(self, name: str) -> str:
+        """The name without what only tells a level variant apart: its level marker, in
+        parentheses or not ("... giám định viên tư pháp cấp tỉnh"), and a code in brackets."""
+        plain = _CODE_IN_BRACKETS_RE.sub(" ", self._strip_level_markers(name))
+        folded = " ".join(folded_words(plain))
+        for marker, _ in self.rules.level_markers:
+            folded = re.sub(rf"(?:^| )(?:thuc hien )?(?:tai |o )?{re.escape(marker)}$", "", folded)
+        return folded.strip()
 
     def _strip_level_markers(self, name: str) -> str:
         folded = fold(name)
