@@ -52,6 +52,8 @@ MIN_COVERAGE = 0.30
 CLOSE_SCORES = 0.06
 MAX_CHOICES = 4
 CHOICES_WHEN_UNSURE = 3
+# The evidence and name coverage of a message that says a whole official name.
+FULL_NAME = 0.95
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # A message this long may tell a situation before it asks (see _request_start), and its
 # request is at least this long.
@@ -396,9 +398,10 @@ class Understander:
         if top.query_coverage < MIN_COVERAGE:
             return None, ()
         # A short, vague question ("giấy phép") is explained by many names, each weakly:
-        # which one is for the citizen to say. (Answering a long message that says a whole
-        # name however little else it explains gave more wrong answers than it saved choices.)
-        if evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE:
+        # which one is for the citizen to say.
+        # A message that says a whole official name names it, whatever situation it tells.
+        named = evidence >= FULL_NAME and top.name_coverage >= FULL_NAME
+        if not named and (evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE):
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
                  if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)
