@@ -117,14 +117,16 @@ def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -
     return Reply(t("ask_which", count=len(candidates)), buttons)
 
 
-def not_in_data(knowledge: Knowledge) -> Reply:
-    """Said plainly when the records hold no procedure for the question: where to look it up,
-    whom to call, and that a petition reaches the agency."""
+def not_in_data(knowledge: Knowledge, body: str | None = None) -> Reply:
+    """Said plainly when the records hold no procedure for the question (and whose procedure
+    it is, when that is known): where to look it up, whom to call, and that a petition
+    reaches the agency."""
     t = knowledge.handkept.text
     ids = (contacts_for(knowledge, "procedures") + contacts_for(knowledge, "support")
            + contacts_for(knowledge, "petition"))
     lines, links = contact_lines(knowledge, tuple(dict.fromkeys(ids)))
-    return Reply("\n".join([t("procedure.not_in_data"), *lines]),
+    said = t("procedure.not_in_data_body", body=body) if body else t("procedure.not_in_data")
+    return Reply("\n".join([said, *lines]),
                  (Button(t("menu.petition"), "menu:petition"), Button(t("menu.button"), "menu")),
                  tuple(links))
 
@@ -136,7 +138,7 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
         if understanding.alternatives:
             return [choice(understanding.alternatives, understanding.aspect, t)]
         if understanding.not_in_data:
-            return [not_in_data(knowledge)]
+            return [not_in_data(knowledge, understanding.outside_body)]
         return [Reply(t("procedure.which"), (Button(t("menu.topics"), "menu:topics"),))]
     replies = []
     if understanding.context is not None and understanding.context != chosen.code:

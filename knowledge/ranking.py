@@ -101,6 +101,8 @@ class RankingRules:
     procedure_cues: tuple[Phrase, ...]
     # Phrases that only make a message a question, left out of the ranking.
     question_phrases: tuple[Phrase, ...]
+    # Phrases of the procedures of bodies the records do not cover, by body.
+    outside_records: Mapping[str, tuple[Phrase, ...]]
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
@@ -137,6 +139,8 @@ class RankingRules:
             procedure_cues=phrases(data["intent_cues"]["procedure"]),
             question_phrases=tuple(sorted(phrases(data["question_phrases"]), key=len,
                                           reverse=True)),
+            outside_records={body: phrases(words)
+                             for body, words in data["outside_records"].items()},
         )
 
 

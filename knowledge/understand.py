@@ -70,6 +70,10 @@ CLEAR_NAME_EVIDENCE = 0.8
 CLEAR_NAME_COVERAGE = 0.6
 # Aspects that only a procedure has: a question asking one is a procedure question.
 PROCEDURE_ASPECTS = frozenset({"documents", "fee", "duration", "conditions", "steps"})
+# Readings that a question about another body's procedure may get, and that give way to "not
+# in my data" (a petition about a school is still a petition).
+READ_AS_OUTSIDE = frozenset({"procedure", "out_of_scope", "contact", "online_help", "subscribe",
+                             "help", "smalltalk"})
 # Readings a procedure question may be mistaken for by a word or two ("số điện thoại" in "tin
 # nhắn hiện tên thay cho số điện thoại thì đăng ký gì"). Online help, a petition's state,
 # petitions and ratings have words of their own, and keep them.
@@ -101,8 +105,10 @@ class Understanding:
     aspect_only: bool = False
     # The code of the conversation's procedure this reading rests on (a follow-up), or None.
     context: str | None = None
-    # A procedure question the records have no procedure for.
+    # A procedure question the records have no procedure for; and the body whose procedure
+    # it is, when the question says (see ranking.yaml, outside_records).
     not_in_data: bool = False
+    outside_body: str | None = None
 
     @property
     def needs_choice(self) -> bool:
@@ -184,6 +190,13 @@ class Understander:
             # asks. Asked on its own, "làm online được không" is about online services.
             return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,
                                  aspect_only=True)
+        outside = self._outside_body(words)
+        if outside is not None and intent in READ_AS_OUTSIDE and not (
+                ranked and self._explains(ranked[0], outside, words)):
+            # "đăng ký nghĩa vụ quân sự", "cho con vào lớp 1": another body's procedure.
+            return Understanding(**base, intent=PROCEDURE,
+                                 aspect=aspect.aspect if aspect else OVERVIEW,
+                                 not_in_data=True, outside_body=outside)
         if intent == PROCEDURE:
             chosen, alternatives = self._choose(ranked, normalized)
             return Understanding(**base, intent=intent, procedure=chosen,
@@ -278,6 +291,24 @@ class Understander:
         return Understanding(text, PROCEDURE, linked, aspect.aspect if aspect else OVERVIEW,
                              ranked=(linked, *(r for r in ranked if r.code != found.target)),
                              has_diacritics=normalized.has_diacritics)
+
+    def _explains(self, best: RankedProcedure, body: str, words: list[str]) -> bool:
+        """Whether the best record answers a question that also says another body's words:
+        it names the record outright, or answers it surely and its name has those words."""
+        if is_clear_name_match(best):
+            return True
+        name = folded_words(self.knowledge.procedures[best.code]["name"])
+        said = [phrase for phrase in self.knowledge.rules.outside_records[body]
+                if contains_phrase(words, phrase)]
+        return procedure_evidence(best) >= SURE_EVIDENCE and \
+            best.query_coverage >= SURE_COVERAGE and \
+            all(contains_phrase(name, phrase) for phrase in said)
+
+    def _outside_body(self, words: list[str]) -> str | None:
+        for body, phrases in self.knowledge.rules.outside_records.items():
+            if any(contains_phrase(words, phrase) for phrase in phrases):
+                return body
+        return None
 
     def _cue_in_name(self, words: list[str], aspect: AspectMatch,
                      best: RankedProcedure) -> bool:
