@@ -628,9 +628,6 @@ def _check_follow_ups(root: Node, out: _File) -> None:
     node = _top(root, "follow_ups", out)
     if node is None:
         return
-    if not isinstance(node, MappingNode):
-        out.add(node, "follow_ups", f"expected a mapping, got {_kind_of(node)}")
-        return
     entry = _FOLLOW_UPS(node, "follow_ups", out)
     if not entry:
         return

@@ -327,12 +327,17 @@ def test_petition_cancel_stores_nothing(chat: Chat, t, answered: int, how: str) 
     assert chat.store.user("web", "u1").consent_at is None
 
 
-def _to_contact_step(chat: Chat) -> None:
+def _petition_at_name_step(chat: Chat) -> None:
     chat.press("menu:petition")
     chat.press("flow:choice:yes")
     chat.send(CONTENT)
     for _ in range(3):
         chat.press("flow:skip")
+    assert chat.session().step == "name"
+
+
+def _to_contact_step(chat: Chat) -> None:
+    _petition_at_name_step(chat)
     chat.send(NAME)
     assert chat.session().step == "contact"
 
@@ -446,15 +451,6 @@ def test_a_restart_continues_a_half_filled_form(knowledge: Knowledge, tmp_path: 
 
 
 # --- Changing one's mind in a form ---------------------------------------------------------
-
-
-def _petition_at_name_step(chat: Chat) -> None:
-    chat.press("menu:petition")
-    chat.press("flow:choice:yes")
-    chat.send(CONTENT)
-    for _ in range(3):
-        chat.press("flow:skip")
-    assert chat.session().step == "name"
 
 
 def test_a_procedure_question_in_a_form_is_answered_and_the_draft_kept(chat: Chat, t) -> None:

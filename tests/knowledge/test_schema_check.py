@@ -234,3 +234,26 @@ def test_impossible_unquoted_date_is_reported_not_crashed_on(tmp_path: Path) -> 
     (problem,) = check_knowledge(root)
     assert problem.field.endswith(".source.checked")
     assert "'2026-13-45' is not a date" in problem.message
+
+
+def test_follow_up_words_name_the_line_of_each_problem(tmp_path: Path) -> None:
+    root = knowledge_copy(tmp_path)
+    intents = root / INTENTS_FILE
+    text = intents.read_text(encoding="utf-8")
+    start = text.index("\nfollow_ups:") + 1
+    intents.write_text(text[:start] + (
+        "follow_ups:\n"
+        "  neutral: [còn, thì sao, còn]\n"
+        "  question_words: [gì]\n"
+        "  qualifiers:\n"
+        "    - says: [người nước ngoài]\n"
+        "      names: [có yếu tố nước ngoài]\n"
+        "      age_below: mười bốn\n"
+        "    - says: [người nước ngoài, lưu động]\n"
+        "      names: [lưu động]\n"), encoding="utf-8")
+    problems = check_knowledge(root)
+    lines = text[:start].count("\n") + 1
+    assert "duplicate neutral word" in find(problems, lines + 1, "follow_ups.neutral[2]").message
+    assert "whole number" in find(problems, lines + 6, "follow_ups.qualifiers[0].age_below").message
+    assert "qualifier phrase" in find(problems, lines + 7,
+                                      "follow_ups.qualifiers[1].says[0]").message
