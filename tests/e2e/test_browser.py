@@ -167,3 +167,16 @@ def test_a_citizen_files_a_petition_and_looks_it_up(page: Page) -> None:
     say(page, code)
     expect(bot_messages(page).last).to_contain_text(code)
     expect(bot_messages(page).last).to_contain_text("hẹn đi hẹn lại")
+
+
+def test_follow_ups_in_the_web_chat_read_the_last_answer(page: Page, tmp_path) -> None:
+    page.goto("/")
+    ask(page, "đăng ký khai sinh cho con")
+    expect(bot_messages(page).filter(has_text="1.001193").first).to_be_visible()
+    ask(page, "mất bao lâu")
+    expect(bot_messages(page).filter(has_text="Thời hạn giải quyết")
+           .filter(has_text="1.001193").first).to_be_visible()
+    ask(page, "thế còn người nước ngoài?")
+    expect(bot_messages(page).filter(has_text="thuộc một thủ tục khác").first).to_be_visible()
+    expect(bot_messages(page).filter(has_text="2.000528").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "follow-ups.png"), full_page=True)
