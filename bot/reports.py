@@ -64,7 +64,7 @@ STATUS_LABELS = {
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trang web"}
 SUBJECT_LABELS = {"visit": "Lần đến làm thủ tục", "procedure": "Việc giải quyết hồ sơ",
                   "bot": "Trợ lý ảo"}
-REASON_LABELS = {"no_match": "Không tìm thấy thủ tục", "out_of_scope": "Ngoài phạm vi",
+REASON_LABELS = {"no_match": "Không có trong dữ liệu thủ tục", "out_of_scope": "Ngoài phạm vi",
                  "unhelpful": "Người dân đánh giá chưa hữu ích"}
 # The topic of an answer that is not about one procedure.
 INTENT_LABELS = {
