@@ -41,9 +41,12 @@ bench: install
 import-knowledge: install
 	$(PY) -m bot kb import ../shared/data/national-procedures.jsonl.gz
 
+# The dev set (a smoke test), the older holdout, and the citizen set's two halves (eval/README.md).
 eval: install
 	$(PY) -m bot eval ../shared/eval/dev-questions.yaml
 	$(PY) -m bot eval tests/knowledge/fixtures/holdout-questions.yaml
+	$(PY) -m bot eval eval/citizens-tuning.yaml
+	$(PY) -m bot eval eval/citizens-frozen.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
