@@ -70,6 +70,10 @@ CLEAR_NAME_EVIDENCE = 0.8
 CLEAR_NAME_COVERAGE = 0.6
 # Aspects that only a procedure has: a question asking one is a procedure question.
 PROCEDURE_ASPECTS = frozenset({"documents", "fee", "duration", "conditions", "steps"})
+# Readings a follow-up may get on its own that the conversation's procedure may override ("còn
+# nếu bị mất sổ thì sao" is no question about online services after a land certificate).
+READ_WITH_A_TOPIC = frozenset({"procedure", "out_of_scope", "online_help", "contact", "help",
+                               "smalltalk"})
 # Readings that a question about another body's procedure may get, and that give way to "not
 # in my data" (a petition about a school is still a petition).
 READ_AS_OUTSIDE = frozenset({"procedure", "out_of_scope", "contact", "online_help", "subscribe",
@@ -212,7 +216,7 @@ class Understander:
         case, and the message's own reading for a question of its own."""
         if topic is None or topic.code not in self.knowledge.procedures:
             return understanding
-        if not (understanding.aspect_only or understanding.intent in (PROCEDURE, OUT_OF_SCOPE)):
+        if not (understanding.aspect_only or understanding.intent in READ_WITH_A_TOPIC):
             return understanding
         normalized = self.knowledge.normalizer.normalize(understanding.text)
         aspect = self.knowledge.aspects.detect(list(normalized.folded))
