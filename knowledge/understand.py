@@ -225,6 +225,12 @@ class Understander:
             return self._on_topic(understanding, topic.code, asked, topic)
         said = self.knowledge.follow_ups.words(normalized, aspect, topic_code=topic.code)
         sure = understanding.procedure is not None
+        if sure and said.qualifiers and asked is None and self._same_field(
+                understanding.procedure.code, topic.code):
+            # A case told in full ("nếu phải đăng ký lại kết hôn vì sổ ở xã cũng mất thì
+            # sao") that names its procedure: the part asked before still holds.
+            return self._on_topic(understanding, understanding.procedure.code, topic.aspect,
+                                  topic)
         if said.qualifiers and not (said.others and sure):
             # A case of the procedure ("thế còn người nước ngoài?"), or one told at length
             # ("nếu phải đăng ký lại vì sổ gốc cũng mất") whose other words the sibling says.
@@ -238,6 +244,10 @@ class Understander:
             if beside is not None:
                 return self._on_topic(understanding, beside, asked or topic.aspect, topic)
         return understanding
+
+    def _same_field(self, code: str, other: str) -> bool:
+        procedures = self.knowledge.procedures
+        return procedures[code].get("field") == procedures[other].get("field")
 
     def _beside_topic(self, normalized: NormalizedText, aspect: AspectMatch | None,
                       topic: Topic, others: tuple[str, ...]) -> str | None:

@@ -204,3 +204,18 @@ def test_the_topic_survives_a_restart_and_is_shared_by_workers(
         turn = again.turn(Incoming("zalo", "z1", text="cần giấy tờ gì"))
         assert (turn.understanding.procedure.code, turn.understanding.aspect) == (
             BIRTH_FOREIGN, "documents")
+
+
+def test_a_case_told_in_full_keeps_the_part_asked_before(chat: Chat) -> None:
+    read(chat, "đăng ký kết hôn làm ở đâu")
+    understanding, _ = read(chat, "nếu phải đăng ký lại kết hôn vì cả giấy lẫn sổ ở xã đều "
+                                  "mất thì sao")
+    assert (understanding.procedure.code, understanding.aspect) == ("1.004746", "where")
+    assert understanding.context == MARRIAGE
+
+
+def test_the_deceased_is_no_lost_paper(chat: Chat) -> None:
+    read(chat, "đăng ký khai tử cần những giấy tờ gì")
+    understanding, _ = read(chat, "người mất là người nước ngoài thì sao")
+    assert understanding.procedure.code == "1.001766"
+    assert understanding.aspect == "documents"
