@@ -101,8 +101,10 @@ class RankingRules:
     procedure_cues: tuple[Phrase, ...]
     # Phrases that only make a message a question, left out of the ranking.
     question_phrases: tuple[Phrase, ...]
-    # Phrases of the procedures of bodies the records do not cover, by body.
+    # Phrases of the procedures of bodies the records do not cover, by body; and each as
+    # typed with diacritics ("bảo tàng" is not "báo tăng").
     outside_records: Mapping[str, tuple[Phrase, ...]]
+    outside_marks: Mapping[Phrase, Phrase]
 
     @classmethod
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
@@ -141,6 +143,8 @@ class RankingRules:
                                           reverse=True)),
             outside_records={body: phrases(words)
                              for body, words in data["outside_records"].items()},
+            outside_marks={tuple(folded_words(w)): tuple(mark_key(x) for x in w.split())
+                           for words in data["outside_records"].values() for w in words},
         )
 
 

@@ -194,7 +194,7 @@ class Understander:
             # asks. Asked on its own, "làm online được không" is about online services.
             return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,
                                  aspect_only=True)
-        outside = self._outside_body(words)
+        outside = self._outside_body(normalized)
         if outside is not None and intent in READ_AS_OUTSIDE and not (
                 ranked and self._explains(ranked[0], outside, words)):
             # "đăng ký nghĩa vụ quân sự", "cho con vào lớp 1": another body's procedure.
@@ -318,9 +318,14 @@ class Understander:
             best.query_coverage >= SURE_COVERAGE and \
             all(contains_phrase(name, phrase) for phrase in said)
 
-    def _outside_body(self, words: list[str]) -> str | None:
-        for body, phrases in self.knowledge.rules.outside_records.items():
-            if any(contains_phrase(words, phrase) for phrase in phrases):
+    def _outside_body(self, normalized: NormalizedText) -> str | None:
+        """The body whose procedure the message names, compared with diacritics when typed."""
+        rules = self.knowledge.rules
+        marked = normalized.has_diacritics
+        words = [token.marked if marked else token.folded for token in normalized.tokens]
+        for body, phrases in rules.outside_records.items():
+            if any(contains_phrase(words, rules.outside_marks[phrase] if marked else phrase)
+                   for phrase in phrases):
                 return body
         return None
 
