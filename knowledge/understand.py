@@ -235,11 +235,12 @@ class Understander:
             # A case of the procedure ("thế còn người nước ngoài?"), or one told at length
             # ("nếu phải đăng ký lại vì sổ gốc cũng mất") whose other words the sibling says.
             sibling = self.knowledge.follow_ups.sibling(topic.code, said.qualifiers)
-            if sibling is not None and self._tells(sibling, said.others):
+            if sibling is not None and self._tells(sibling, said.others, stray=1):
                 return self._on_topic(understanding, sibling, asked or topic.aspect, topic)
         if not said.others and not said.qualifiers and asked is not None:
             return self._on_topic(understanding, topic.code, asked, topic)
-        if said.others and not sure:
+        if said.others and not sure and (asked is not None
+                                         or understanding.intent in (PROCEDURE, OUT_OF_SCOPE)):
             beside = self._beside_topic(normalized, aspect, topic, said.others)
             if beside is not None:
                 return self._on_topic(understanding, beside, asked or topic.aspect, topic)
@@ -263,13 +264,17 @@ class Understander:
         field = record.get("field")
         for candidate in self.knowledge.index.search(query, limit=10):
             if self.knowledge.procedures[candidate.code].get("field") == field:
-                return candidate.code if self._tells(candidate.code, others) else None
+                # With a part asked ("thế hồ sơ gồm những gì"), one stray word is no
+                # question of its own.
+                stray = 1 if aspect is not None else 0
+                return candidate.code if self._tells(candidate.code, others, stray) else None
         return None
 
-    def _tells(self, code: str, others: tuple[str, ...]) -> bool:
+    def _tells(self, code: str, others: tuple[str, ...], stray: int = 0) -> bool:
         """Whether the record's name says what the message adds to the conversation: most of
-        it by rarity; a single stray word is no question of its own."""
-        if len(others) <= 1:
+        it by rarity (beside a case the message names, `stray` words more are no question
+        of their own)."""
+        if len(others) <= stray:
             return True
         words = set(folded_words(self.knowledge.procedures[code]["name"]))
         idf = self.knowledge.index.idf

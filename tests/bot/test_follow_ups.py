@@ -219,3 +219,12 @@ def test_the_deceased_is_no_lost_paper(chat: Chat) -> None:
     understanding, _ = read(chat, "người mất là người nước ngoài thì sao")
     assert understanding.procedure.code == "1.001766"
     assert understanding.aspect == "documents"
+
+
+@pytest.mark.parametrize(("message", "intent"), [("xin chào", "smalltalk"), ("cảm ơn", "smalltalk"),
+                                                 ("giá vàng hôm nay", "out_of_scope")])
+def test_small_talk_after_an_answer_is_small_talk(chat: Chat, message: str, intent: str) -> None:
+    read(chat, "làm căn cước ở đâu")
+    understanding, _ = read(chat, message)
+    assert understanding.intent == intent
+    assert understanding.procedure is None and understanding.context is None
