@@ -37,6 +37,7 @@ from handlers.petition_form import PETITION
 from handlers.rating_form import RATING
 from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
+from knowledge.conversation import ConversationReader
 from knowledge.live_overrides import OverridesWatcher
 from knowledge.topics import Topics, load_topics
 from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understander, Understanding
@@ -96,6 +97,7 @@ class Dialogue:
         self.settings = settings or Settings.from_env({})
         self.topics = topics or load_topics(knowledge.procedures.keys())
         self.understander = Understander(knowledge)
+        self.conversation = ConversationReader(knowledge)
         self.clock = clock
         self.flood = FloodGuard(self.settings.flood_messages, self.settings.flood_seconds)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
@@ -117,6 +119,7 @@ class Dialogue:
         # entries it names in the knowledge the handlers are given.
         self.knowledge = overlay.knowledge
         self.understander = self.understander.rebuilt(overlay.knowledge, overlay.matcher)
+        self.conversation = ConversationReader(overlay.knowledge)
         return True
 
     def handle(self, incoming: Incoming) -> list[Reply]:
@@ -201,8 +204,7 @@ class Dialogue:
 
     def _read(self, ctx: Context, text: str) -> Understanding:
         """What the message means, read against the conversation's procedure."""
-        return self.understander.in_context(self.understander.understand(text),
-                                            self._topic(ctx))
+        return self.conversation.read(self.understander.understand(text), self._topic(ctx))
 
     # --- a form in progress ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -60,9 +60,6 @@ _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 SITUATION_MIN_TOKENS = 8
 REQUEST_MIN_TOKENS = 4
 _CLAUSE_BREAK_RE = re.compile(r",|\b(?:thì|thi)\b", re.IGNORECASE)
-# A message that is no sure question of its own is read with the conversation's procedure when
-# the record they point to says this share of the words it adds.
-BESIDE_TOPIC_SHARE = 0.5
 # A message whose best record has this evidence and covers this share of the record's name and
 # of the message names that procedure: "cấp tài khoản định danh điện tử mức 2" is the
 # procedure, not online help.
@@ -70,10 +67,6 @@ CLEAR_NAME_EVIDENCE = 0.8
 CLEAR_NAME_COVERAGE = 0.6
 # Aspects that only a procedure has: a question asking one is a procedure question.
 PROCEDURE_ASPECTS = frozenset({"documents", "fee", "duration", "conditions", "steps"})
-# Readings a follow-up may get on its own that the conversation's procedure may override ("còn
-# nếu bị mất sổ thì sao" is no question about online services after a land certificate).
-READ_WITH_A_TOPIC = frozenset({"procedure", "out_of_scope", "online_help", "contact", "help",
-                               "smalltalk"})
 # Readings that a question about another body's procedure may get, and that give way to "not
 # in my data" (a petition about a school is still a petition).
 READ_AS_OUTSIDE = frozenset({"procedure", "out_of_scope", "contact", "online_help", "subscribe",
@@ -190,8 +183,9 @@ class Understander:
             self.knowledge.follow_ups.words(normalized, aspect).only_aspect
         if aspect_only and not (intent == "online_help" and aspect.aspect == "online"):
             # "mất bao lâu", "làm ở đâu": a part of some procedure, whichever intent its few
-            # words lean to. The conversation may say which (in_context); otherwise the bot
-            # asks. Asked on its own, "làm online được không" is about online services.
+            # words lean to. The conversation may say which (knowledge/conversation.py);
+            # otherwise the bot asks. Asked on its own, "làm online được không" is about
+            # online services.
             return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,
                                  aspect_only=True)
         outside = self._outside_body(normalized)
@@ -209,89 +203,6 @@ class Understander:
                                  not_in_data=chosen is None and not alternatives)
         return Understanding(**base, intent=intent, aspect=None, aspect_only=aspect_only,
                              **self._handkept_matches(matching_words))
-
-    def in_context(self, understanding: Understanding, topic: Topic | None) -> Understanding:
-        """The message read against the procedure the conversation is about (see
-        knowledge/follow_up.py): the same procedure for a bare aspect, its sibling for a bare
-        case, and the message's own reading for a question of its own."""
-        if topic is None or topic.code not in self.knowledge.procedures:
-            return understanding
-        if not (understanding.aspect_only or understanding.intent in READ_WITH_A_TOPIC):
-            return understanding
-        normalized = self.knowledge.normalizer.normalize(understanding.text)
-        aspect = self.knowledge.aspects.detect(list(normalized.folded))
-        asked = aspect.aspect if aspect else None
-        if understanding.aspect_only:
-            return self._on_topic(understanding, topic.code, asked, topic)
-        said = self.knowledge.follow_ups.words(normalized, aspect, topic_code=topic.code)
-        sure = understanding.procedure is not None
-        if sure and said.qualifiers and asked is None and self._same_field(
-                understanding.procedure.code, topic.code):
-            # A case told in full ("nếu phải đăng ký lại kết hôn vì sổ ở xã cũng mất thì
-            # sao") that names its procedure: the part asked before still holds.
-            return self._on_topic(understanding, understanding.procedure.code, topic.aspect,
-                                  topic)
-        if said.qualifiers and not (said.others and sure):
-            # A case of the procedure ("thế còn người nước ngoài?"), or one told at length
-            # ("nếu phải đăng ký lại vì sổ gốc cũng mất") whose other words the sibling says.
-            sibling = self.knowledge.follow_ups.sibling(topic.code, said.qualifiers)
-            if sibling is not None and self._tells(sibling, said.others, stray=1):
-                return self._on_topic(understanding, sibling, asked or topic.aspect, topic)
-        if not said.others and not said.qualifiers and asked is not None:
-            return self._on_topic(understanding, topic.code, asked, topic)
-        if said.others and not sure and (asked is not None
-                                         or understanding.intent in (PROCEDURE, OUT_OF_SCOPE)):
-            beside = self._beside_topic(normalized, aspect, topic, said.others)
-            if beside is not None:
-                return self._on_topic(understanding, beside, asked or topic.aspect, topic)
-        return understanding
-
-    def _same_field(self, code: str, other: str) -> bool:
-        procedures = self.knowledge.procedures
-        return procedures[code].get("field") == procedures[other].get("field")
-
-    def _beside_topic(self, normalized: NormalizedText, aspect: AspectMatch | None,
-                      topic: Topic, others: tuple[str, ...]) -> str | None:
-        """For a message that is no sure question of its own: the record of the topic's field
-        that the topic's name and the message, read together, point to, if it says most of
-        what the message adds ("đăng ký tàu cá" then "tàu mua từ nước ngoài, đăng ký tạm thời
-        thì sao")."""
-        record = self.knowledge.procedures[topic.code]
-        name = self.knowledge.normalizer.normalize(record["name"])
-        tokens = list(name.tokens) + list(
-            aspect.without_cue(list(normalized.tokens)) if aspect else normalized.tokens)
-        query = self.knowledge.query_builder.build(tokens, False)
-        field = record.get("field")
-        for candidate in self.knowledge.index.search(query, limit=10):
-            if self.knowledge.procedures[candidate.code].get("field") == field:
-                # With a part asked ("thế hồ sơ gồm những gì"), one stray word is no
-                # question of its own.
-                stray = 1 if aspect is not None else 0
-                return candidate.code if self._tells(candidate.code, others, stray) else None
-        return None
-
-    def _tells(self, code: str, others: tuple[str, ...], stray: int = 0) -> bool:
-        """Whether the record's name says what the message adds to the conversation: most of
-        it by rarity (beside a case the message names, `stray` words more are no question
-        of their own)."""
-        if len(others) <= stray:
-            return True
-        words = set(folded_words(self.knowledge.procedures[code]["name"]))
-        idf = self.knowledge.index.idf
-        return sum(idf(w) for w in others if w in words) >= \
-            BESIDE_TOPIC_SHARE * sum(idf(w) for w in others)
-
-    def _on_topic(self, understanding: Understanding, code: str, aspect: str | None,
-                  topic: Topic) -> Understanding:
-        record = self.knowledge.procedures[code]
-        chosen = RankedProcedure.certain(code, record["name"])
-        # Still unsure which the citizen meant: the others offered stay within reach.
-        others = tuple(RankedProcedure.certain(other, self.knowledge.procedures[other]["name"])
-                       for other in topic.alternatives
-                       if other != code and other in self.knowledge.procedures)
-        return replace(understanding, intent=PROCEDURE, procedure=chosen, alternatives=others,
-                       ranked=(chosen, *others), aspect=aspect or OVERVIEW, context=topic.code,
-                       not_in_data=False)
 
     def _overridden(self, overrides: OverrideMatcher, text: str, normalized: NormalizedText,
                     aspect: AspectMatch | None) -> Understanding | None:
