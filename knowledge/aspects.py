@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from knowledge.normalize import folded_words
 
+GAP = "…"
 ASPECTS = ("documents", "fee", "duration", "where", "online", "steps", "result", "conditions")
 OVERVIEW = "overview"
 
@@ -31,8 +32,14 @@ class AspectDetector:
     def __init__(self, cues: Mapping[str, Sequence[str]]) -> None:
         # Cues by their first word, longest first, so that a message is read in one pass.
         self._by_first_word: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        # Cues in parts ("phí … bao nhiêu"): said when the parts come in that order.
+        self._in_parts: list[tuple[tuple[tuple[str, ...], ...], str]] = []
         for aspect, phrases in cues.items():
             for cue in phrases:
+                if GAP in cue:
+                    parts = tuple(tuple(folded_words(part)) for part in cue.split(GAP))
+                    self._in_parts.append((parts, aspect))
+                    continue
                 words = tuple(folded_words(cue))
                 if words:
                     self._by_first_word.setdefault(words[0], []).append((words, aspect))
@@ -53,4 +60,28 @@ class AspectDetector:
                     if best is None or len(cue) > best.end - best.start:
                         best = AspectMatch(aspect, start, start + len(cue))
                     break
-        return best
+        return best if best is not None else self._detect_in_parts(words, besides)
+
+    def _detect_in_parts(self, words: Sequence[str],
+                         besides: AspectMatch | None) -> AspectMatch | None:
+        """A cue in parts, its last part taken as the cue (the first stays in the question:
+        "phí thẩm định" names what is paid)."""
+        for parts, aspect in self._in_parts:
+            position = 0
+            found = None
+            for part in parts:
+                found = _find(words, part, position)
+                if found is None:
+                    break
+                position = found + len(part)
+            if found is not None and (besides is None or found >= besides.end
+                                      or found + len(parts[-1]) <= besides.start):
+                return AspectMatch(aspect, found, found + len(parts[-1]))
+        return None
+
+
+def _find(words: Sequence[str], part: tuple[str, ...], start: int) -> int | None:
+    for i in range(start, len(words) - len(part) + 1):
+        if tuple(words[i:i + len(part)]) == part:
+            return i
+    return None
