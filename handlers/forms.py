@@ -142,15 +142,14 @@ class Form:
 
     def pause(self, ctx: Context) -> Reply:
         """Keeps the draft aside while the citizen asks something else; offers to go on."""
-        data = {key: value for key, value in ctx.session.data.items() if key != PENDING}
+        data = _without(ctx.session.data, PENDING)
         data[PAUSED] = True
         ctx.store.save_session(ctx.channel, ctx.user, self.name, self._current(ctx).name, data)
         return Reply(ctx.t("form.paused", form=ctx.t(self.label_key)),
                      (Button(ctx.t("form.resume"), RESUME), Button(ctx.t("form.drop"), DROP)))
 
     def resume(self, ctx: Context) -> list[Reply]:
-        data = {key: value for key, value in ctx.session.data.items()
-                if key not in (PAUSED, PENDING)}
+        data = _without(ctx.session.data, PAUSED, PENDING)
         step = self._current(ctx)
         ctx.store.save_session(ctx.channel, ctx.user, self.name, step.name, data)
         return [self._prompt(ctx, step, data)]
@@ -180,7 +179,7 @@ class Form:
 
     def take_pending(self, ctx: Context) -> list[Reply]:
         text = ctx.session.data[PENDING]
-        data = {key: value for key, value in ctx.session.data.items() if key != PENDING}
+        data = _without(ctx.session.data, PENDING)
         ctx = replace(ctx, session=replace(ctx.session, data=data))
         return self._take(ctx, self._current(ctx), text)
 
@@ -247,3 +246,7 @@ class Form:
             buttons.append(Button(ctx.t("form.back"), BACK))
         buttons.append(Button(ctx.t("form.cancel"), CANCEL))
         return Reply(text, tuple(buttons))
+
+
+def _without(data: dict, *keys: str) -> dict:
+    return {key: value for key, value in data.items() if key not in keys}

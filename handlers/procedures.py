@@ -109,12 +109,17 @@ def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
 
 def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -> Reply:
     """Asks which of several close procedures the citizen means."""
-    aspect = aspect or OVERVIEW
-    labels = facts.distinct_labels([c.name for c in candidates], [c.code for c in candidates],
+    return Reply(t("ask_which", count=len(candidates)),
+                 _procedure_buttons(candidates, aspect or OVERVIEW))
+
+
+def _procedure_buttons(procedures: Sequence[RankedProcedure],
+                       aspect: str) -> tuple[Button, ...]:
+    """One button per procedure, labelled so that no two read the same."""
+    labels = facts.distinct_labels([p.name for p in procedures], [p.code for p in procedures],
                                    LABEL_CHARS)
-    buttons = tuple(Button(label, aspect_payload(c.code, aspect))
-                    for label, c in zip(labels, candidates, strict=True))
-    return Reply(t("ask_which", count=len(candidates)), buttons)
+    return tuple(Button(label, aspect_payload(p.code, aspect))
+                 for label, p in zip(labels, procedures, strict=True))
 
 
 def not_in_data(knowledge: Knowledge, body: str | None = None) -> Reply:
@@ -146,10 +151,6 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
         replies.append(Reply(t("follow_up.sibling")))
     replies.append(answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t))
     if understanding.alternatives:
-        alternatives = understanding.alternatives
-        labels = facts.distinct_labels([alt.name for alt in alternatives],
-                                       [alt.code for alt in alternatives], LABEL_CHARS)
-        buttons = tuple(Button(label, aspect_payload(alt.code, OVERVIEW))
-                        for label, alt in zip(labels, alternatives, strict=True))
-        replies.append(Reply(t("procedure.related"), buttons))
+        replies.append(Reply(t("procedure.related"),
+                             _procedure_buttons(understanding.alternatives, OVERVIEW)))
     return replies

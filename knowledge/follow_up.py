@@ -30,7 +30,7 @@ from knowledge.aspects import AspectMatch
 from knowledge.handkept import FollowUpWords
 from knowledge.normalize import NormalizedText, Token, folded_words, mark_key
 from knowledge.query import Stopwords
-from knowledge.ranking import split_name
+from knowledge.ranking import contains_phrase, split_name
 
 if TYPE_CHECKING:
     from knowledge.ranking import ProcedureIndex
@@ -201,7 +201,7 @@ class FollowUpReader:
 
     def _says_case(self, code: str, qualifier: int) -> bool:
         words = tuple(folded_words(self._procedures[code]["name"]))
-        return any(_contains(words, phrase) for phrase in self._names[qualifier])
+        return any(contains_phrase(words, phrase) for phrase in self._names[qualifier])
 
     def _case_words(self, qualifiers: Sequence[int]) -> frozenset[str]:
         return frozenset(word for q in qualifiers for phrase in self._names[q] for word in phrase)
@@ -221,7 +221,3 @@ class FollowUpReader:
         total = self._weight(base)
         return self._weight(base & other) / total if total else 0.0
 
-
-def _contains(words: Sequence[str], phrase: Phrase) -> bool:
-    size = len(phrase)
-    return any(tuple(words[i:i + size]) == phrase for i in range(len(words) - size + 1))

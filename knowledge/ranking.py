@@ -110,12 +110,16 @@ class RankingRules:
     def load(cls, path: Path = RANKING_RULES_PATH) -> RankingRules:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
+        def marked(items: Iterable[str]) -> dict[Phrase, Phrase]:
+            """Each phrase (folded) with its words as typed with diacritics (mark_key)."""
+            return {tuple(folded_words(item)): tuple(mark_key(w) for w in item.split())
+                    for item in items}
+
         def phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
             return tuple(tuple(folded_words(item)) for item in items)
 
         return cls(
-            trigger_marks={tuple(folded_words(t)): tuple(mark_key(w) for w in t.split())
-                           for case in data["special_cases"] for t in case["triggers"]},
+            trigger_marks=marked(t for case in data["special_cases"] for t in case["triggers"]),
             stopwords=tuple(data["stopwords"]),
             level_preference=dict(data["levels"]),
             level_markers=tuple((fold(m["text"]), m["level"]) for m in data["level_markers"]),
@@ -125,8 +129,7 @@ class RankingRules:
                             float(case["penalty"]), float(case["boost"]))
                 for case in data["special_cases"]),
             qualifiers=phrases(data["qualifiers"]),
-            qualifier_marks={tuple(folded_words(q)): tuple(mark_key(w) for w in q.split())
-                             for q in data["qualifiers"]},
+            qualifier_marks=marked(data["qualifiers"]),
             qualifier_penalty=float(data["qualifier_penalty"]),
             asked_qualifiers=phrases(data["asked_qualifiers"]),
             asked_qualifier_penalty=float(data["asked_qualifier_penalty"]),
@@ -143,8 +146,7 @@ class RankingRules:
                                           reverse=True)),
             outside_records={body: phrases(words)
                              for body, words in data["outside_records"].items()},
-            outside_marks={tuple(folded_words(w)): tuple(mark_key(x) for x in w.split())
-                           for words in data["outside_records"].values() for w in words},
+            outside_marks=marked(w for words in data["outside_records"].values() for w in words),
         )
 
 

@@ -247,9 +247,8 @@ class Understander:
 
     def _cue_in_name(self, words: list[str], aspect: AspectMatch,
                      best: RankedProcedure) -> bool:
-        cue = tuple(words[aspect.start:aspect.end])
         name = folded_words(self.knowledge.procedures[best.code]["name"])
-        return any(tuple(name[i:i + len(cue)]) == cue for i in range(len(name) - len(cue) + 1))
+        return contains_phrase(name, tuple(words[aspect.start:aspect.end]))
 
     def _procedure_by_code(self, text: str) -> RankedProcedure | None:
         for code in _CODE_RE.findall(text):
@@ -323,9 +322,8 @@ class Understander:
             if not named and any(contains_phrase(words, cue) for cue in cues):
                 return intent
         combined = {intent: score + MODEL_WEIGHT * model.get(intent, 0.0)
-                    for intent, score in intent_scores.items() if intent != PROCEDURE
-                    and all(any(contains_phrase(words, cue) for cue in needed)
-                            for needed in [rules.required_intent_cues.get(intent, ())] if needed)}
+                    for intent, score in intent_scores.items()
+                    if intent != PROCEDURE and self._says_what_it_needs(intent, words)}
         evidence = max(procedure_evidence(ranked[0]) if ranked else 0.0,
                        intent_scores.get(PROCEDURE, 0.0))
         combined[PROCEDURE] = evidence + MODEL_WEIGHT * model.get(PROCEDURE, 0.0)
@@ -339,6 +337,11 @@ class Understander:
             # Nothing fits, but it asks for a procedure: one the records lack, most likely.
             return PROCEDURE if asks_procedure else OUT_OF_SCOPE
         return best
+
+    def _says_what_it_needs(self, intent: str, words: list[str]) -> bool:
+        """Whether the message has one of the words the intent needs, if it needs any."""
+        needed = self.knowledge.rules.required_intent_cues.get(intent)
+        return not needed or any(contains_phrase(words, cue) for cue in needed)
 
     def _handkept_matches(self, words: list[str]) -> dict:
         """The FAQ entry, guide and contacts closest to the message, if close enough."""
@@ -363,10 +366,10 @@ class Understander:
         evidence = procedure_evidence(top)
         if top.query_coverage < MIN_COVERAGE:
             return None, ()
-        # A short, vague question ("giấy phép") is explained by many names, each weakly:
-        # which one is for the citizen to say.
         # A message that says a whole official name names it, whatever situation it tells.
         named = evidence >= FULL_NAME and top.name_coverage >= FULL_NAME
+        # A short, vague question ("giấy phép") is explained by many names, each weakly:
+        # which one is for the citizen to say.
         if not named and (evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE):
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
@@ -392,8 +395,9 @@ class Understander:
                      else folded_words(name))
             return frozenset(q for q in rules.qualifiers if has(words, q))
 
-        differing = of(top.name) ^ of(other.name)
-        return bool(differing) and all(has(said, q) == (q in of(top.name)) for q in differing)
+        first = of(top.name)
+        differing = first ^ of(other.name)
+        return bool(differing) and all(has(said, q) == (q in first) for q in differing)
 
 
 def is_clear_name_match(best: RankedProcedure) -> bool:
