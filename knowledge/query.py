@@ -9,6 +9,7 @@ Three repairs happen here, each driven by data:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ ALIASED_WORD_WEIGHT = 0.35
 # The words of a situation told before the request, next to the request's own.
 SITUATION_WEIGHT = 0.6
 MIN_MEANING_WEIGHT = 0.45
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -57,21 +59,29 @@ class AliasTable:
 
     def __init__(self, aliases: Iterable[tuple[str, str]]) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # How each term is written with diacritics: typed with them, a phrase must match them
+        # ("nghỉ để chuyển việc" is not "nghỉ đẻ").
+        self._marks: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for phrase, meaning in aliases:
             key = tuple(folded_words(phrase))
             if key:
                 self._phrases[key] = tuple(folded_words(meaning))
+                self._marks.setdefault(key, set()).add(
+                    tuple(mark_key(word) for word in _WORD_RE.findall(phrase)))
         self._longest = max((len(key) for key in self._phrases), default=0)
 
-    def rewrite(self, words: Sequence[str]) -> list[tuple[str, float]]:
-        """Words with weights: alias meanings at full weight, the words they replace less."""
+    def rewrite(self, words: Sequence[str],
+                marks: Sequence[str | None] | None = None) -> list[tuple[str, float]]:
+        """Words with weights: alias meanings at full weight, the words they replace less.
+        `marks` are the words as typed with diacritics (None where unknown)."""
         result: list[tuple[str, float]] = []
         i = 0
         while i < len(words):
             for size in range(min(self._longest, len(words) - i), 0, -1):
-                meaning = self._phrases.get(tuple(words[i:i + size]))
-                if meaning is not None:
-                    result.extend((word, ALIASED_WORD_WEIGHT) for word in words[i:i + size])
+                key = tuple(words[i:i + size])
+                meaning = self._phrases.get(key)
+                if meaning is not None and self._typed_alike(key, words, marks, i):
+                    result.extend((word, ALIASED_WORD_WEIGHT) for word in key)
                     # A long official phrase for a short everyday one weighs about as much as
                     # the words it replaces, or it would drown the rest of the question.
                     share = max(MIN_MEANING_WEIGHT, min(1.0, 1.5 * size / len(meaning)))
@@ -82,6 +92,17 @@ class AliasTable:
                 result.append((words[i], 1.0))
                 i += 1
         return result
+
+    def _typed_alike(self, key: tuple[str, ...], words: Sequence[str],
+                     marks: Sequence[str | None] | None, start: int) -> bool:
+        """Whether the words at `start` are the term as typed: a word typed without any mark
+        (or repaired) matches whatever its marks, one typed with other marks does not."""
+        if marks is None:
+            return True
+        typed = marks[start:start + len(key)]
+        return any(all(mark is None or mark == word or mark == expected
+                       for mark, word, expected in zip(typed, key, written, strict=True))
+                   for written in self._marks[key])
 
     def expand(self, words: Sequence[str]) -> list[str]:
         """Just the words after rewriting, for building vocabularies."""
@@ -138,7 +159,10 @@ class QueryBuilder:
     def build(self, tokens: Sequence[Token], has_diacritics: bool) -> Query:
         marks = {token.folded: token.marked for token in tokens} if has_diacritics else {}
         corrected = [self.corrector.correct(token.folded) for token in tokens]
-        weighted = self.aliases.rewrite(corrected)
+        as_typed = [token.marked if word == token.folded else None
+                    for token, word in zip(tokens, corrected, strict=True)] \
+            if has_diacritics else None
+        weighted = self.aliases.rewrite(corrected, as_typed)
         content = [(word, weight) for word, weight in weighted
                    if not self.stopwords.is_stopword(word, marks.get(word))]
         terms = _merge(content, marks)

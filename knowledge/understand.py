@@ -365,7 +365,12 @@ class Understander:
         top = readings[0]
         evidence = procedure_evidence(top)
         if top.query_coverage < MIN_COVERAGE:
-            return None, ()
+            # Most of the question is unexplained: not a reading to name. Still, a record
+            # whose rare words the question says (a long situation, then "tập sự công
+            # chứng") is offered with the next ones; otherwise the records lack it.
+            if evidence < SURE_EVIDENCE:
+                return None, ()
+            return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         # A message that says a whole official name names it, whatever situation it tells.
         named = evidence >= FULL_NAME and top.name_coverage >= FULL_NAME
         # A short, vague question ("giấy phép") is explained by many names, each weakly:

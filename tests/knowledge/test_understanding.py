@@ -243,3 +243,25 @@ def test_understanding_reports_whether_the_message_had_diacritics(
         understander: Understander) -> None:
     assert understander.understand("đăng ký tạm trú").has_diacritics
     assert not understander.understand("dang ky tam tru").has_diacritics
+
+
+def test_a_long_situation_that_names_a_procedure_offers_it_rather_than_not_in_data(
+        understander: Understander) -> None:
+    # Most words tell the situation (work, towns, family); the request says the rare words of
+    # one record. Too little of the question is explained to name it, too much of the
+    # record is said to claim the records lack it.
+    understanding = understander.understand(
+        "tôi ra trường luật được hai năm, làm ở công ty ở Đà Nẵng, giờ vợ con chuyển về quê "
+        "Quảng Nam nên muốn xin tập sự hành nghề công chứng ở đó")
+    assert not understanding.not_in_data
+    assert understanding.procedure is None
+    assert "1.013807" in {alt.code for alt in understanding.alternatives}
+
+
+def test_a_verb_typed_with_diacritics_is_not_read_as_an_alias_that_folds_alike(
+        understander: Understander) -> None:
+    # "nghỉ để chuyển sang việc khác" folds like "nghỉ đẻ" (maternity benefit).
+    understanding = understander.understand(
+        "tôi là công chứng viên, muốn nghỉ để chuyển sang việc khác thì xin miễn nhiệm ra sao")
+    assert understanding.procedure is not None
+    assert understanding.procedure.code == "1.013805"   # Miễn nhiệm công chứng viên
