@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,19 @@ def test_committed_knowledge_file_loads_with_the_agreed_shape():
     record = by_code["1.004222"]
     assert record["modes"]["items"][0]["fee"]["amount"] == 10000
     assert {"raw", "ok", "items"} <= set(record["steps"])
+
+
+def test_letters_written_with_combining_marks_are_composed(tmp_path):
+    # The shared file writes some names as base letters and combining marks; one word of the
+    # citizen's ("cấp") must be one word of the record's too.
+    record = json.loads(fixture_lines()[0])
+    record["ten_thu_tuc"] = unicodedata.normalize("NFD", "Cấp giấy phép môi trường")
+    source = write_lines(tmp_path / "one.jsonl", [json.dumps(record) + "\n"])
+    dest = tmp_path / "procedures.jsonl.gz"
+    import_records(source, dest)
+    (imported,) = load_procedures(dest)
+    assert imported["name"] == unicodedata.normalize("NFC", "Cấp giấy phép môi trường")
+
+
+def test_committed_knowledge_has_only_composed_names():
+    assert all(unicodedata.is_normalized("NFC", record["name"]) for record in load_procedures())
