@@ -226,8 +226,10 @@ class Understander:
 
     def _explains(self, best: RankedProcedure, body: str, words: list[str]) -> bool:
         """Whether the best record answers a question that also says another body's words:
-        it names the record outright, or answers it surely and its name has those words."""
-        if is_clear_name_match(best):
+        it names the record outright (the whole name said: the other words tell why, as in
+        "chứng chỉ hành nghề thú y để mở phòng khám"), or answers it surely and its name has
+        those words."""
+        if is_clear_name_match(best) or says_whole_name(best):
             return True
         name = folded_words(self.knowledge.procedures[best.code]["name"])
         said = [phrase for phrase in self.knowledge.rules.outside_records[body]
@@ -374,7 +376,7 @@ class Understander:
                 return None, ()
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         # A message that says a whole official name names it, whatever situation it tells.
-        named = evidence >= FULL_NAME and top.name_coverage >= FULL_NAME
+        named = says_whole_name(top)
         # A short, vague question ("giấy phép") is explained by many names, each weakly:
         # which one is for the citizen to say.
         # A long situation leaves much of the question unexplained even when the record's
@@ -433,6 +435,11 @@ def is_clear_name_match(best: RankedProcedure) -> bool:
     return (procedure_evidence(best) >= CLEAR_NAME_EVIDENCE
             and best.name_coverage >= CLEAR_NAME_COVERAGE
             and best.query_coverage >= CLEAR_NAME_COVERAGE)
+
+
+def says_whole_name(best: RankedProcedure) -> bool:
+    """The message says a whole official name, whatever else it says."""
+    return procedure_evidence(best) >= FULL_NAME and best.name_coverage >= FULL_NAME
 
 
 def procedure_evidence(best: RankedProcedure) -> float:

@@ -282,3 +282,13 @@ def test_the_question_s_own_words_decide_between_two_close_names(
     assert not understander._words_decide(lao, campuchia, asked)
     neither = knowledge.normalizer.normalize("gia hạn lưu hành cho xe nước ngoài")
     assert not understander._words_decide(campuchia, lao, neither)
+
+
+def test_a_whole_official_name_is_answered_though_another_body_s_word_tells_why(
+        understander: Understander) -> None:
+    # "phòng khám" is a health word (not in the records), here only the reason.
+    understanding = understander.understand(
+        "xin cấp chứng chỉ hành nghề thú y để mở phòng khám chó mèo")
+    assert not understanding.not_in_data
+    assert understanding.procedure is not None
+    assert understanding.procedure.code == "1.004756"   # Cấp Chứng chỉ hành nghề thú y
