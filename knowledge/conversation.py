@@ -26,6 +26,9 @@ from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understanding
 # the record they point to says this share of the words it adds.
 BESIDE_TOPIC_SHARE = 0.5
 
+# Words a follow-up that asks a part may add and still be about the conversation's procedure.
+SHORT_ASIDE = 2
+
 # Readings a follow-up may get on its own that the conversation's procedure may override ("còn
 # nếu bị mất sổ thì sao" is no question about online services after a land certificate).
 READ_WITH_A_TOPIC = frozenset({"procedure", "out_of_scope", "online_help", "contact", "help",
@@ -70,6 +73,10 @@ class ConversationReader:
             beside = self._beside_topic(normalized, aspect, topic, said.others)
             if beside is not None:
                 return self._on_topic(understanding, beside, asked or topic.aspect, topic)
+            if asked is not None and len(said.others) <= SHORT_ASIDE:
+                # A part asked with a word or two the names do not say ("xong thì được nhận
+                # giấy tờ gì, có biên bản không"): still this procedure, not a new question.
+                return self._on_topic(understanding, topic.code, asked, topic)
         return understanding
 
     def _same_field(self, code: str, other: str) -> bool:

@@ -87,6 +87,14 @@ def test_an_aspect_alone_answers_that_part_of_the_procedure_just_answered(
     assert chat.session().flow is None, "a follow-up never opens a form"
 
 
+def test_a_part_asked_with_a_word_or_two_more_stays_on_the_procedure(chat: Chat) -> None:
+    read(chat, "đăng ký tạm trú")
+    understanding, _ = read(chat, "xong thì được nhận giấy tờ gì, có biên nhận không")
+    assert (understanding.procedure.code, understanding.aspect) == (TEMPORARY_RESIDENCE,
+                                                                    "result")
+    assert understanding.context == TEMPORARY_RESIDENCE
+
+
 def test_follow_ups_chain_and_each_becomes_the_topic(chat: Chat) -> None:
     read(chat, "đăng ký tạm trú")
     read(chat, "mất bao lâu")
