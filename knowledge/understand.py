@@ -388,26 +388,10 @@ class Understander:
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
                  if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)
-                 and not self._qualifiers_decide(top, r, normalized)
-                 and not self._words_decide(top, r, normalized)]
+                 and not self._qualifiers_decide(top, r, normalized)]
         if close:
             return None, (top, *close)
         return top, tuple(readings[1:3])
-
-    def _words_decide(self, top: RankedProcedure, other: RankedProcedure,
-                      normalized: NormalizedText) -> bool:
-        """Whether the question says more of the first name than of the other: every word
-        of the other's name it says is in the first's too, and it says some of the first's
-        the other lacks ("… cho xe Campuchia" between the Campuchia and the Lào variants)."""
-        stopwords = self.knowledge.query_builder.stopwords
-        said = set(self.knowledge.aliases.expand(list(normalized.folded)))
-
-        def said_of(name: str) -> set[str]:
-            return {word for word in folded_words(name)
-                    if word in said and not stopwords.is_stopword(word, None)}
-
-        first, second = said_of(top.name), said_of(other.name)
-        return second < first
 
     def _qualifiers_decide(self, top: RankedProcedure, other: RankedProcedure,
                            normalized: NormalizedText) -> bool:

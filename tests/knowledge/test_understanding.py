@@ -267,23 +267,6 @@ def test_a_verb_typed_with_diacritics_is_not_read_as_an_alias_that_folds_alike(
     assert understanding.procedure.code == "1.013805"   # Miễn nhiệm công chứng viên
 
 
-def test_the_question_s_own_words_decide_between_two_close_names(
-        understander: Understander, knowledge: Knowledge) -> None:
-    from knowledge.ranking import RankedProcedure
-
-    def reading(code: str, name: str) -> RankedProcedure:
-        return RankedProcedure(code, name, 1.0, 0.8, 0.8, 20.0, name)
-
-    extension = "Gia hạn thời gian lưu hành tại Việt Nam cho phương tiện của"
-    campuchia = reading("a", f"{extension} Campuchia")
-    lao = reading("b", f"{extension} Lào")
-    asked = knowledge.normalizer.normalize("gia hạn lưu hành cho xe Campuchia")
-    assert understander._words_decide(campuchia, lao, asked)
-    assert not understander._words_decide(lao, campuchia, asked)
-    neither = knowledge.normalizer.normalize("gia hạn lưu hành cho xe nước ngoài")
-    assert not understander._words_decide(campuchia, lao, neither)
-
-
 def test_a_whole_official_name_is_answered_though_another_body_s_word_tells_why(
         understander: Understander) -> None:
     # "phòng khám" is a health word (not in the records), here only the reason.
