@@ -47,8 +47,6 @@ STRONG_MATCH = 8.0
 # bodies turned into choices and "not in my data").
 SURE_EVIDENCE = 0.65
 SURE_COVERAGE = 0.40
-# Evidence this strong names a record however much situation the question tells around it.
-STRONG_EVIDENCE = 0.85
 MIN_COVERAGE = 0.30
 # Two procedures whose scores are this close (relative) are both offered.
 CLOSE_SCORES = 0.06
@@ -379,12 +377,7 @@ class Understander:
         named = says_whole_name(top)
         # A short, vague question ("giấy phép") is explained by many names, each weakly:
         # which one is for the citizen to say.
-        # A long situation leaves much of the question unexplained even when the record's
-        # rare words are all said ("tập sự hành nghề công chứng"): that is no vague question;
-        # a close second still makes it a choice (below).
-        strong = evidence >= STRONG_EVIDENCE
-        if not named and not strong and (
-                evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE):
+        if not named and (evidence < SURE_EVIDENCE or top.query_coverage < SURE_COVERAGE):
             return None, tuple(readings[:CHOICES_WHEN_UNSURE])
         close = [r for r in readings[1:MAX_CHOICES]
                  if top.score - r.score <= CLOSE_SCORES * max(top.score, 1e-9)
