@@ -23,6 +23,7 @@ from bot.messages import Button, Incoming, Reply
 from bot.store import Store
 from handlers import (
     HANDLERS,
+    documents,
     menu,
     online_help,
     petition_rating,
@@ -331,6 +332,8 @@ class Dialogue:
             "menu": self._menu_button,
             "topic": menu.topic_procedures,
             "proc": self._procedure_button,
+            # "docs:<code>:<case>:<start>": a case of the documents, or their next page.
+            "docs": self._documents_button,
             "guide": lambda ctx, guide_id: _listed(online_help.guide_reply(self.knowledge,
                                                                            guide_id)),
             "helpful": self._helpful_button,
@@ -369,6 +372,15 @@ class Dialogue:
         self._remember_topic(ctx, code, aspect)
         return [procedures.answer(record, aspect, self._t),
                 self._helpful_question(ctx, question, code, aspect)]
+
+    def _documents_button(self, ctx: Context, rest: str) -> list[Reply] | None:
+        parsed = documents.parse_payload(rest)
+        if parsed is None or parsed[0] not in self.knowledge.procedures:
+            return None
+        code, case, start = parsed
+        self._remember_topic(ctx, code, "documents")
+        return _listed(procedures.documents_reply(self.knowledge.procedures[code], case, start,
+                                                  self._t))
 
     def _helpful_button(self, ctx: Context, rest: str) -> list[Reply] | None:
         answer_id, _, verdict = rest.partition(":")

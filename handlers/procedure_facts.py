@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 Text = Callable[..., str]
 
 MODE_ORDER = ("online", "post", "in_person")
-MAX_DOCUMENTS = 5
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
 MAX_RAW_STEPS_CHARS = 260
@@ -157,31 +156,10 @@ def online_lines(record: Mapping, t: Text) -> list[str]:
     return lines
 
 
-def document_lines(record: Mapping, t: Text, limit: int = MAX_DOCUMENTS) -> list[str]:
-    documents = record.get("documents") or {}
-    if not documents.get("ok"):
-        return [t("fact.unknown")]
-    items = [item for group in documents.get("groups") or [] for item in group.get("items") or []]
-    if not items:
-        return [t("documents.none")]
-    groups = [g for g in documents.get("groups") or [] if g.get("items")]
-    lines = []
-    if len(groups) > 1:
-        # Documents depend on the case: show the first case, named, and say there are others.
-        lines.append(t("documents.by_case", count=len(groups)))
-        first = groups[0]
-        if first.get("case"):
-            lines.append(t("documents.case", case=shorten(first["case"], 120)))
-        items = list(first["items"])
-    for item in items[:limit]:
-        line = "• " + shorten(item["name"], MAX_ITEM_CHARS)
-        quantity = (item.get("quantity") or {}).get("raw")
-        if quantity:
-            line += f" ({quantity})"
-        lines.append(line)
-    if len(items) > limit:
-        lines.append(t("documents.more", count=len(items) - limit))
-    return lines
+def document_lines(record: Mapping, t: Text) -> list[str]:
+    """For a record whose documents could not be parsed; the documents answer itself, by
+    case and page, is handlers/documents.py."""
+    return [t("fact.unknown")]
 
 
 def step_lines(record: Mapping, t: Text) -> list[str]:

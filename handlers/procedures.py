@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.messages import Button, Link, Reply
+from handlers import documents
 from handlers import procedure_facts as facts
 from handlers.contacts import contact_lines, contacts_for
 from knowledge.aspects import ASPECTS, OVERVIEW
@@ -21,6 +22,9 @@ Text = Callable[..., str]
 FIRST_MESSAGE_CHARS = 600
 # A button's label: what a phone shows whole on every channel (Telegram's LABEL_LIMIT too).
 LABEL_CHARS = 60
+# Other cases of the documents offered as buttons (the rest are at the source).
+MAX_CASE_BUTTONS = 5
+MAX_CASES_TO_CHOOSE = 8
 
 _ASPECT_LINES: dict[str, Callable[[Mapping, Text], list[str]]] = {
     "documents": facts.document_lines,
@@ -50,15 +54,56 @@ def parse_aspect_payload(payload: str) -> tuple[str, str] | None:
 
 
 def answer(record: Mapping, aspect: str, t: Text) -> Reply:
-    """The reply for one aspect of a procedure, with the other aspects as buttons."""
+    """The reply for one aspect of a procedure, with the other aspects as buttons. The source
+    is the reply's link (a button on the web and Telegram, one line on Zalo), not a URL in
+    the text."""
     aspect = aspect if aspect in _ASPECT_LINES or aspect == OVERVIEW else OVERVIEW
-    title = t("proc.title", name=facts.shorten(record["name"], 160), code=record["code"])
-    body = _body(record, aspect, t)
-    source = t("proc.source", url=record["source_url"])
-    text = _fit("\n".join([title, *body]), source)
-    buttons = tuple(Button(t(f"aspect.{other}"), aspect_payload(record["code"], other))
-                    for other in ASPECTS if other != aspect)
-    return Reply(text, buttons, (Link(t("source_label"), record["source_url"]),))
+    if aspect == "documents" and (record.get("documents") or {}).get("ok"):
+        return documents_reply(record, documents.GENERAL, 0, t)
+    text = _fit("\n".join([_title(record, t), *_body(record, aspect, t)]), t)
+    return Reply(text, _aspect_buttons(record, aspect, t), _source_links(record, t))
+
+
+def documents_reply(record: Mapping, case: str, start: int, t: Text) -> Reply | None:
+    """A page of documents: the general case (or the case asked) from `start`, a button for
+    the next page, buttons for the other cases, then the other parts of the procedure."""
+    head = [_title(record, t), t("heading.documents")]
+    tail = [_where_and_online(record, t)] if start == 0 else []
+    room = FIRST_MESSAGE_CHARS - sum(len(line) + 1 for line in head + tail)
+    shown = documents.page(record, t, case, start, room)
+    if shown is None:
+        return None
+    lines = [*head, *shown.lines, *tail]
+    buttons: list[Button] = []
+    if shown.next_start is not None:
+        buttons.append(Button(t("documents.next", count=shown.remaining),
+                              documents.payload(record["code"], case, shown.next_start)))
+    labels = facts.distinct_labels([label for _, label in shown.other_cases],
+                                   [case_id for case_id, _ in shown.other_cases], LABEL_CHARS)
+    # A citizen who must choose sees every case (up to a screenful); beside the general
+    # case, the first few.
+    most = MAX_CASES_TO_CHOOSE if shown.choosing else MAX_CASE_BUTTONS
+    buttons += [Button(label, documents.payload(record["code"], case_id))
+                for (case_id, _), label in list(zip(shown.other_cases, labels,
+                                                    strict=True))[:most]]
+    if case != documents.GENERAL and any(g.get("general") for g in documents.groups_of(record)):
+        buttons.append(Button(t("documents.general_button"),
+                              documents.payload(record["code"], documents.GENERAL)))
+    buttons += _aspect_buttons(record, "documents", t)
+    return Reply("\n".join(lines), tuple(buttons), _source_links(record, t))
+
+
+def _title(record: Mapping, t: Text) -> str:
+    return t("proc.title", name=facts.shorten(record["name"], 160), code=record["code"])
+
+
+def _aspect_buttons(record: Mapping, aspect: str, t: Text) -> tuple[Button, ...]:
+    return tuple(Button(t(f"aspect.{other}"), aspect_payload(record["code"], other))
+                 for other in ASPECTS if other != aspect)
+
+
+def _source_links(record: Mapping, t: Text) -> tuple[Link, ...]:
+    return (Link(t("source_label"), record["source_url"]),)
 
 
 def _body(record: Mapping, aspect: str, t: Text) -> list[str]:
@@ -87,13 +132,14 @@ def _where_and_online(record: Mapping, t: Text) -> str:
     return f"{where} {online}".strip()
 
 
-def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
-    """Cut whole lines (the last one kept may be shortened) so that the text, an ellipsis line
-    and the source line fit in `limit` characters."""
-    if len(text) + 1 + len(source) <= limit:
-        return f"{text}\n{source}"
-    # Each kept line costs its length plus a newline; "…\n" and the source follow.
-    budget = limit - len(source) - 2
+def _fit(text: str, t: Text, limit: int = FIRST_MESSAGE_CHARS) -> str:
+    """Cut whole lines (the last one kept may be shortened at a word) so that the text and a
+    line saying the rest is at the source fit in `limit` characters."""
+    if len(text) <= limit:
+        return text
+    rest = t("proc.rest_at_source")
+    # Each kept line costs its length plus a newline; the line about the rest follows.
+    budget = limit - len(rest) - 1
     kept: list[str] = []
     used = 0
     for line in text.split("\n"):
@@ -104,7 +150,7 @@ def _fit(text: str, source: str, limit: int = FIRST_MESSAGE_CHARS) -> str:
             break
         kept.append(line)
         used += len(line) + 1
-    return "\n".join(kept + ["…", source])
+    return "\n".join(kept + [rest])
 
 
 def choice(candidates: Sequence[RankedProcedure], aspect: str | None, t: Text) -> Reply:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.document_cases import organize
 from knowledge.parse_common import clean, known_issuer_length
 
 HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
@@ -68,7 +69,8 @@ def parse_documents(text: object) -> dict:
         groups.append({"case": case_heading(heading), "items": items})
         ok = ok and table_ok
         heading = trailing
-    return {"raw": raw, "ok": ok and all(group["items"] for group in groups), "groups": groups}
+    return {"raw": raw, "ok": ok and all(group["items"] for group in groups),
+            "groups": organize(groups)}
 
 
 def parse_table(table: str) -> tuple[list[dict], str, bool]:

@@ -122,12 +122,14 @@ def test_overview_of_an_unparsed_record_states_no_number(knowledge: Knowledge, t
 # --- every answer ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code", SAMPLE_CODES)
-def test_every_answer_includes_the_source_url(knowledge: Knowledge, t, code: str) -> None:
+def test_every_answer_gives_the_source_once_as_its_link(knowledge: Knowledge, t,
+                                                        code: str) -> None:
     rec = record(knowledge, code)
     for aspect in ALL_ASPECTS:
         reply = answer(rec, aspect, t)
-        assert rec["source_url"] in reply.text, aspect
-        assert rec["source_url"] in {link.url for link in reply.links}, aspect
+        assert [link.url for link in reply.links] == [rec["source_url"]], aspect
+        # The link button (one line on Zalo) carries it; the text does not repeat it.
+        assert rec["source_url"] not in reply.text, aspect
 
 
 @pytest.mark.parametrize("code", SAMPLE_CODES)
@@ -165,9 +167,12 @@ def test_unknown_aspect_falls_back_to_the_overview(knowledge: Knowledge, t) -> N
 @pytest.mark.parametrize("aspect", ALL_ASPECTS)
 def test_buttons_offer_the_other_aspects(knowledge: Knowledge, t, aspect: str) -> None:
     reply = answer(record(knowledge, PERMANENT_RESIDENCE), aspect, t)
-    offered = [parse_aspect_payload(button.payload) for button in reply.buttons]
+    # The documents answer puts its cases first; the other aspects always end the buttons.
+    parts = [button for button in reply.buttons if button.payload.startswith("proc:")]
+    assert reply.buttons[-len(parts):] == tuple(parts)
+    offered = [parse_aspect_payload(button.payload) for button in parts]
     assert offered == [(PERMANENT_RESIDENCE, other) for other in ASPECTS if other != aspect]
-    assert [button.payload for button in reply.buttons] == \
+    assert [button.payload for button in parts] == \
         [f"proc:{PERMANENT_RESIDENCE}:{other}" for other in ASPECTS if other != aspect]
 
 
