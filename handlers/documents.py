@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from handlers.procedure_facts import shorten
+from handlers.wording import shorten
 from knowledge.document_cases import DOCUMENT, HEADING, NOTE
 
 Text = Callable[..., str]

@@ -6,22 +6,20 @@ unknown here and the citizen is pointed to the source page. Texts come from text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from handlers.fee_notes import note_text, says_otherwise
+from handlers.wording import format_vnd, shorten
 
 Text = Callable[..., str]
 
 MODE_ORDER = ("online", "post", "in_person")
+_FEE_CASE = re.compile(r"^\s*[-+•]\s*([^:;.\d]{5,90}):\s")
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
 MAX_RAW_STEPS_CHARS = 260
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:.-…") + "…"
 
 
 def distinct_labels(names: Sequence[str], codes: Sequence[str], limit: int) -> list[str]:
@@ -55,12 +53,6 @@ def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
     return size
 
 
-def format_vnd(amount: float) -> str:
-    """10000 -> '10.000 đồng', the way Vietnamese write amounts."""
-    whole = int(round(amount))
-    return f"{whole:,}".replace(",", ".") + " đồng"
-
-
 def _modes(record: Mapping) -> list[Mapping]:
     items = (record.get("modes") or {}).get("items") or []
     return sorted(items, key=lambda m: MODE_ORDER.index(m["mode"]) if m.get("mode") in MODE_ORDER
@@ -72,13 +64,23 @@ def _mode_label(mode: Mapping, t: Text) -> str:
     return t(f"mode.{key}") if key in MODE_ORDER else (mode.get("label") or t("mode.other"))
 
 
-def fee_text(fee: Mapping | None, t: Text) -> str:
-    if not fee or not fee.get("ok"):
+def fee_text(fee: Mapping | None, t: Text, today: date | None = None) -> str:
+    """The fee of one mode. One the importer could not state with confidence is said as its
+    cell and note say it (handlers/fee_notes.py), never as a bare amount; "Miễn phí" is said
+    alone only where the note says nothing of an amount or a fee regulation."""
+    if not fee:
         return t("fact.unknown")
     if fee.get("province_decides"):
         return t("fee.province_decides")
+    today = today or date.today()
+    detail = fee.get("detail")
+    if not fee.get("ok"):
+        if detail and not fee.get("amount_doubtful") and (
+                fee.get("amount") is not None or fee.get("free")):
+            return note_text(fee, t, today)
+        return t("fact.unknown")
     if fee.get("free"):
-        return t("fee.free")
+        return note_text(fee, t, today) if says_otherwise(detail) else t("fee.free")
     amount = fee.get("amount")
     if amount is None:
         return t("fact.unknown")
@@ -88,7 +90,15 @@ def fee_text(fee: Mapping | None, t: Text) -> str:
         value = format_vnd(amount)
     if fee.get("per"):
         value += f"/{fee['per']}"
-    return value
+    case = fee_case(detail)
+    return f"{value} ({case})" if case else value
+
+
+def fee_case(detail: str | None) -> str | None:
+    """The case a note puts before its amount ("- Đăng ký tạm trú theo danh sách: + … thu
+    10.000 đồng/người"): the amount holds for that case, so it is said with it."""
+    match = _FEE_CASE.match(detail or "")
+    return match.group(1).strip() if match else None
 
 
 def duration_text(time: Mapping | None, t: Text) -> str:
@@ -115,8 +125,8 @@ def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -
     return [f"• {', '.join(labels)}: {text}" for text, labels in by_value.items()]
 
 
-def fee_lines(record: Mapping, t: Text) -> list[str]:
-    lines = _per_mode_lines(record, t, lambda mode: fee_text(mode.get("fee"), t))
+def fee_lines(record: Mapping, t: Text, today: date | None = None) -> list[str]:
+    lines = _per_mode_lines(record, t, lambda mode: fee_text(mode.get("fee"), t, today))
     return lines or [t("fact.unknown")]
 
 

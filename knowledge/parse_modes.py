@@ -120,6 +120,7 @@ def parse_mode_row(label: str, cells: str) -> tuple[dict, bool]:
     if split_guessed:
         # The time and the amount were glued digits: not a confident reading.
         fee["ok"] = False
+        fee["amount_doubtful"] = True
         if time_token is None:
             # More than one split fits ("125 VNĐ": 1 + 25 or 12 + 5): no amount.
             fee.update(amount=None, free=False)
@@ -251,6 +252,9 @@ def parse_fee(token: str | None, detail: str | None = None, note: str | None = N
         "per": billing_unit(detail),
         "province_decides": province_decides(token, detail, note),
         "ok": False,
+        # The amount itself may be misread (glued to the time, implausibly small): then it
+        # is never said, whatever the note.
+        "amount_doubtful": False,
     }
     if token is None or token == NO_INFO:
         return fee
@@ -270,6 +274,7 @@ def parse_fee(token: str | None, detail: str | None = None, note: str | None = N
     fee["free"] = amount == 0
     implausible = currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND
     fee["ok"] = not implausible and not temporary
+    fee["amount_doubtful"] = implausible
     return fee
 
 

@@ -1,0 +1,68 @@
+"""Fees said as the cell and its note say them (handlers/fee_notes.py, procedure_facts)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.fee_notes import dated_rules, note_text
+from handlers.procedure_facts import fee_lines, fee_text
+from knowledge.base import Knowledge
+
+HALVED = ("- Cấp lại thẻ căn cước: 70.000 đồng/thẻ căn cước. Kể từ ngày 01/01/2025 đến hết "
+          "ngày 31/12/2025, mức thu lệ phí khi nộp trực tuyến bằng 50% mức thu lệ phí quy "
+          "định. - Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu lệ phí cấp lại thẻ "
+          "căn cước bằng 50% mức thu nêu trên theo quy định tại Thông tư số 64/2025/TT-BTC.")
+
+
+def fee(amount: int | None, detail: str, free: bool = False, ok: bool = False) -> dict:
+    return {"amount": amount, "detail": detail, "free": free, "ok": ok, "currency": "VND",
+            "per": None, "province_decides": False}
+
+
+def test_a_halved_fee_is_said_with_its_end_date_while_it_lasts(t) -> None:
+    text = note_text(fee(70000, HALVED), t, date(2026, 12, 3))
+    assert "70.000 đồng" in text and "35.000 đồng" in text and "31/12/2026" in text
+    # The reduction that ended in 2025 is not offered as today's.
+    assert "31/12/2025" not in text
+
+
+def test_after_every_reduction_ended_the_cell_amount_is_said_so(t) -> None:
+    text = note_text(fee(70000, HALVED), t, date(2027, 1, 2))
+    assert text == t("fee.change_ended", value="70.000 đồng", date="31/12/2026")
+
+
+def test_a_waiver_to_come_is_said_with_both_dates(t) -> None:
+    detail = "đồng/lần Miễn lệ phí từ ngày 07/4/2027 đến 30/6/2027 theo Thông tư 40/2026/TT-BTC"
+    text = note_text(fee(5000000, detail), t, date(2026, 12, 3))
+    assert t("fee.between", start="07/04/2027", end="30/06/2027") in text
+    assert t("fee.free") in text and "5.000.000 đồng" in text
+
+
+def test_a_note_with_no_plain_rule_is_quoted_beside_the_cell(t) -> None:
+    detail = "Sát hạch lý thuyết cấp lại giấy phép; Phí sát hạch thực hành theo biểu riêng"
+    text = note_text(fee(400000, detail), t, date(2026, 12, 3))
+    assert text.startswith(t("fee.note_says", note=detail)[:30])
+    assert "400.000 đồng" in text
+
+
+def test_free_is_not_said_alone_when_the_note_speaks_of_an_amount(t) -> None:
+    said = fee_text(fee(0, "Thu 135.000 đồng/giấy phép; 115.000 đồng nếu nộp trực tuyến",
+                        free=True, ok=True), t, date(2026, 12, 3))
+    assert "135.000 đồng" in said
+    assert fee_text(fee(0, "", free=True, ok=True), t) == t("fee.free")
+
+
+def test_dated_rules_read_a_later_amount() -> None:
+    (rule,) = dated_rules("- 25.000đ/tem (áp dụng đến hết ngày 31/12/2026 theo Thông tư số "
+                          "64/2025/TT-BTC).")
+    assert (rule.amount, rule.end) == (25000, date(2026, 12, 31))
+
+
+def test_real_records_say_the_note_s_amounts(knowledge: Knowledge, t) -> None:
+    today = date(2026, 12, 3)
+    reissued_id = " ".join(fee_lines(knowledge.procedures["1.014064"], t, today))
+    assert "70.000 đồng" in reissued_id and "35.000 đồng" in reissued_id
+    exchanged_id = " ".join(fee_lines(knowledge.procedures["1.014063"], t, today))
+    assert "50.000 đồng" in exchanged_id and "25.000 đồng" in exchanged_id
+    temporary = " ".join(fee_lines(knowledge.procedures["1.004194"], t, today))
+    assert "10.000 đồng (Đăng ký tạm trú theo danh sách)" in temporary
