@@ -81,7 +81,7 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
     others = tuple((str(i), shorten(_without_name(_label(group, t), record["name"]),
                                     CASE_LABEL_CHARS))
                    for i, group in enumerate(groups)
-                   if i not in shown and _documents_in(group))
+                   if i not in shown and not group.get("general") and _documents_in(group))
     if not shown and not others:
         return DocumentPage((t("documents.none"),), None, 0, ())
     if not shown:

@@ -21,6 +21,7 @@ from tests.e2e.chat_page import (
     ask,
     bot_messages,
     file_petition,
+    press,
     say,
     user_messages,
     wait_for_answer,
@@ -180,3 +181,16 @@ def test_follow_ups_in_the_web_chat_read_the_last_answer(page: Page, tmp_path) -
     expect(bot_messages(page).filter(has_text="thuộc một thủ tục khác").first).to_be_visible()
     expect(bot_messages(page).filter(has_text="2.000528").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "follow-ups.png"), full_page=True)
+
+
+def test_documents_come_case_by_case_with_the_source_as_a_link(page: Page, tmp_path) -> None:
+    page.goto("/")
+    ask(page, "đăng ký tạm trú cần giấy tờ gì")
+    answer = bot_messages(page).filter(has_text="Mẫu CT01").first
+    expect(answer).to_be_visible()
+    # The bubble shows no raw URL: the source is the link under it.
+    expect(answer).not_to_contain_text("https://")
+    press(page, "Theo danh sách")
+    expect(bot_messages(page).filter(has_text="Văn bản đề nghị đăng ký tạm trú").first
+           ).to_be_visible()
+    page.screenshot(path=str(tmp_path / "documents-by-case.png"), full_page=True)
