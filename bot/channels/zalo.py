@@ -250,7 +250,9 @@ class ZaloChannel:
         citizen cannot be reached (outside the interaction window, token unusable, no answer),
         the rest of the turn is recorded too, without trying to send it.
         """
-        turn = render_turn(replies, hint=self._t("zalo.pick_a_number"))
+        turn = render_turn(replies, hint=self._t("zalo.pick_a_number"),
+                           captions={"proc": self._t("zalo.group.procedure_parts"),
+                                     "docs": self._t("zalo.group.documents")})
         self.store.replace_zalo_choices(user, turn.choices, now=self._now())
         delivered = True
         for index, text in enumerate(turn.messages):

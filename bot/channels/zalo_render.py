@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.messages import Button, Link, Reply
 
 # Zalo's limit for the text of a consultation message (/v3.0/oa/message/cs).
 MAX_TEXT_CHARS = 2000
+MAX_CHOICES_PER_MESSAGE = 6
 # A label that already starts with its own number, as the rating scores do ("5 – Rất hài
 # lòng"): it keeps that number, so a citizen who types "5" gets 5 and not the fifth line.
 _OWN_NUMBER_RE = re.compile(r"^(\d{1,2})(?=\s|[.):](?:\s|$))")
@@ -35,38 +37,96 @@ class RenderedTurn:
     choices: dict[int, str]
 
 
-def render_turn(replies: list[Reply], *, hint: str,
-                limit: int = MAX_TEXT_CHARS) -> RenderedTurn:
+def render_turn(replies: list[Reply], *, hint: str, limit: int = MAX_TEXT_CHARS,
+                captions: Mapping[str, str] | None = None) -> RenderedTurn:
     """The Zalo messages for one turn's replies, and the numbers standing for its buttons.
 
     `hint` ("Nhắn số để chọn", texts.yaml's zalo.pick_a_number) is said under the last list
-    of choices.
+    of choices. `captions` name groups of choices by their payload's head ("proc" -> "Các
+    phần khác của thủ tục"), said above a group when a reply has more choices than one
+    message shows.
 
     Numbers run on across the replies of a turn, so that every choice shown can be picked.
     Replies that fit together in one message are sent as one: a turn is one notification on
-    the citizen's phone, and one call against Zalo's rate limit instead of three.
+    the citizen's phone, and one call against Zalo's rate limit instead of three. Choices of
+    different kinds (the parts of an answer, related procedures, 👍/👎) are never more than
+    MAX_CHOICES_PER_MESSAGE to a message: a longer mixed list is read as a wall.
     """
     numbers = iter(_numbers([button.label for reply in replies for button in reply.buttons]))
     last_with_choices = max((i for i, reply in enumerate(replies) if reply.buttons), default=-1)
-    pieces: list[str] = []
+    pieces: list[tuple[str, int]] = []
     choices: dict[int, str] = {}
     for index, reply in enumerate(replies):
         numbered = [(next(numbers), button) for button in reply.buttons]
         choices.update((number, button.payload) for number, button in numbered)
         hinted = index == last_with_choices
-        pieces.extend(split_text(_reply_text(reply, numbered, hint if hinted else None),
-                                 limit))
+        pieces.extend(_reply_pieces(reply, numbered, hint if hinted else None,
+                                    captions or {}, limit))
     return RenderedTurn(_packed(pieces, limit), choices)
 
 
-def _packed(pieces: list[str], limit: int) -> list[str]:
-    """Consecutive pieces joined by a blank line, as many to a message as fit in `limit`."""
+def _reply_pieces(reply: Reply, numbered: list[tuple[int, Button]], hint: str | None,
+                  captions: Mapping[str, str], limit: int) -> list[tuple[str, int]]:
+    """A reply as (text, number of choices in it) pieces: its text with the first group of
+    choices, then each further group of choices on its own."""
+    blocks = [reply.text.strip()]
+    if reply.links:
+        blocks.append("\n".join(_link_line(link) for link in reply.links))
+    groups = _choice_groups(numbered, captions)
+    if hint and groups:
+        groups[-1] = (groups[-1][0] + [hint], groups[-1][1])
+    first_lines, first_count = groups.pop(0) if groups else ([], 0)
+    if first_lines:
+        blocks.append("\n".join(first_lines))
+    texts = split_text("\n\n".join(block for block in blocks if block), limit)
+    pieces = [(text, 0) for text in texts[:-1]] + [(texts[-1], first_count)] if texts else []
+    pieces += [("\n".join(lines), count) for lines, count in groups]
+    return pieces
+
+
+def _choice_groups(numbered: list[tuple[int, Button]],
+                   captions: Mapping[str, str]) -> list[tuple[list[str], int]]:
+    """The choice lines in groups: by the payloads' kind when there are more than
+    MAX_CHOICES_PER_MESSAGE, a captioned kind split evenly into groups no longer than that,
+    its caption above it."""
+    if len(numbered) <= MAX_CHOICES_PER_MESSAGE:
+        lines = [_choice_line(button, number) for number, button in numbered]
+        return [(lines, len(numbered))] if lines else []
+    kinds: list[tuple[str, list[tuple[int, Button]]]] = []
+    for number, button in numbered:
+        kind = button.payload.partition(":")[0]
+        if kinds and kinds[-1][0] == kind:
+            kinds[-1][1].append((number, button))
+        else:
+            kinds.append((kind, [(number, button)]))
+    groups: list[tuple[list[str], int]] = []
+    for kind, members in kinds:
+        # A list of its own kind (the menu, the topics, a form's scores with "Quay lại")
+        # stays whole; the parts of an answer, which have a caption, are split.
+        parts = -(-len(members) // MAX_CHOICES_PER_MESSAGE) if kind in captions else 1
+        size = -(-len(members) // parts)
+        for start in range(0, len(members), size):
+            chunk = members[start:start + size]
+            caption = captions.get(kind)
+            lines = ([caption] if caption and start == 0 else []) + \
+                [_choice_line(button, number) for number, button in chunk]
+            groups.append((lines, len(chunk)))
+    return groups
+
+
+def _packed(pieces: list[tuple[str, int]], limit: int) -> list[str]:
+    """Consecutive pieces joined by a blank line, as many to a message as fit in `limit`
+    with no more than MAX_CHOICES_PER_MESSAGE choices."""
     messages: list[str] = []
-    for piece in pieces:
-        if messages and len(messages[-1]) + 2 + len(piece) <= limit:
+    counts: list[int] = []
+    for piece, count in pieces:
+        if messages and len(messages[-1]) + 2 + len(piece) <= limit and (
+                not counts[-1] or not count or counts[-1] + count <= MAX_CHOICES_PER_MESSAGE):
             messages[-1] = f"{messages[-1]}\n\n{piece}"
+            counts[-1] += count
         else:
             messages.append(piece)
+            counts.append(count)
     return messages
 
 
@@ -90,18 +150,6 @@ def _numbers(labels: list[str]) -> list[int]:
         numbers.append(next_number)
         next_number += 1
     return numbers
-
-
-def _reply_text(reply: Reply, numbered: list[tuple[int, Button]], hint: str | None) -> str:
-    blocks = [reply.text.strip()]
-    if reply.links:
-        blocks.append("\n".join(_link_line(link) for link in reply.links))
-    if numbered:
-        lines = [_choice_line(button, number) for number, button in numbered]
-        if hint:
-            lines.append(hint)
-        blocks.append("\n".join(lines))
-    return "\n\n".join(block for block in blocks if block)
 
 
 def _choice_line(button: Button, number: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -103,3 +104,22 @@ def test_decomposed_vietnamese_is_counted_as_zalo_sees_it() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit"):
         split_text("x", 0)
+
+
+def test_an_answer_s_choices_come_six_at_most_to_a_message_grouped_by_kind(
+        knowledge, t) -> None:
+    from bot.dialogue import offline_dialogue
+    from bot.messages import Incoming
+
+    dialogue = offline_dialogue(knowledge)
+    replies = dialogue.handle(Incoming("zalo", "u1", text="đăng ký tạm trú cần giấy tờ gì"))
+    captions = {"proc": "Các phần khác của thủ tục:", "docs": "Giấy tờ theo trường hợp:"}
+    turn = render_turn(replies, hint="Nhắn số để chọn", captions=captions)
+    listed = [sum(1 for line in message.splitlines() if re.match(r"^\d+\. ", line))
+              for message in turn.messages]
+    assert max(listed) <= 6
+    assert sum(listed) == len(turn.choices) == sum(len(r.buttons) for r in replies)
+    assert any(message.startswith(captions["proc"]) or f"\n{captions['proc']}" in message
+               for message in turn.messages)
+    # The source once, as one line.
+    assert sum(message.count("dichvucong.gov.vn") for message in turn.messages) == 1
