@@ -172,12 +172,14 @@ def test_a_citizen_files_a_petition_and_looks_it_up(page: Page) -> None:
 
 def test_follow_ups_in_the_web_chat_read_the_last_answer(page: Page, tmp_path) -> None:
     page.goto("/")
-    ask(page, "đăng ký khai sinh cho con")
+    # Each turn waits until the chat is idle again: a message typed while the last answer is
+    # still arriving waits in the field.
+    say(page, "đăng ký khai sinh cho con")
     expect(bot_messages(page).filter(has_text="1.001193").first).to_be_visible()
-    ask(page, "mất bao lâu")
+    say(page, "mất bao lâu")
     expect(bot_messages(page).filter(has_text="Thời hạn giải quyết")
            .filter(has_text="1.001193").first).to_be_visible()
-    ask(page, "thế còn người nước ngoài?")
+    say(page, "thế còn người nước ngoài?")
     expect(bot_messages(page).filter(has_text="thuộc một thủ tục khác").first).to_be_visible()
     expect(bot_messages(page).filter(has_text="2.000528").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "follow-ups.png"), full_page=True)
@@ -185,7 +187,7 @@ def test_follow_ups_in_the_web_chat_read_the_last_answer(page: Page, tmp_path) -
 
 def test_documents_come_case_by_case_with_the_source_as_a_link(page: Page, tmp_path) -> None:
     page.goto("/")
-    ask(page, "đăng ký tạm trú cần giấy tờ gì")
+    say(page, "đăng ký tạm trú cần giấy tờ gì")
     answer = bot_messages(page).filter(has_text="Mẫu CT01").first
     expect(answer).to_be_visible()
     # The bubble shows no raw URL: the source is the link under it.
