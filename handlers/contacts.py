@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.messages import Link, Reply
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
 
 MAX_CONTACTS = 3
+# What a phone dials: digits and a leading "+", without the spaces written for reading.
+_DIALLED = re.compile(r"[^\d+]")
 
 
 def contact_lines(knowledge: Knowledge, contact_ids: tuple[str, ...],
@@ -25,6 +29,10 @@ def contact_lines(knowledge: Knowledge, contact_ids: tuple[str, ...],
         if details:
             line += ": " + ", ".join(details)
         lines.append(line)
+        if contact.phone:
+            # Tappable on the web; Telegram and Zalo make the number in the text tappable.
+            links.append(Link(knowledge.handkept.text("contact.call", phone=contact.phone),
+                              "tel:" + _DIALLED.sub("", contact.phone)))
         if contact.url:
             links.append(Link(contact.name["vi"], contact.url))
         if len(lines) == MAX_CONTACTS:

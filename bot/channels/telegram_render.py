@@ -245,6 +245,8 @@ def _rows(reply: Reply, payloads: CallbackPayloads) -> list[list[InlineKeyboardB
     else:
         rows = [[button] for button in buttons]
     for link in reply.links:
+        if link.url.startswith("tel:"):
+            continue    # Telegram opens no tel: buttons; it makes the number in the text tappable
         if not link.url.startswith(("https://", "http://")):
             log.warning("link %r left out: Telegram only opens http(s) URLs", link.url)
             continue

@@ -70,8 +70,11 @@ def _reply_pieces(reply: Reply, numbered: list[tuple[int, Button]], hint: str | 
     """A reply as (text, number of choices in it) pieces: its text with the first group of
     choices, then each further group of choices on its own."""
     blocks = [reply.text.strip()]
-    if reply.links:
-        blocks.append("\n".join(_link_line(link) for link in reply.links))
+    # A tel: link says nothing on Zalo that the number in the text does not (Zalo makes it
+    # tappable).
+    links = [link for link in reply.links if not link.url.startswith("tel:")]
+    if links:
+        blocks.append("\n".join(_link_line(link) for link in links))
     groups = _choice_groups(numbered, captions)
     if hint and groups:
         groups[-1] = (groups[-1][0] + [hint], groups[-1][1])
