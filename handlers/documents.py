@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from handlers.procedure_facts import distinct_labels
 from handlers.wording import shorten
 from knowledge.document_cases import DOCUMENT, HEADING, NOTE
 
@@ -101,8 +102,18 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
     return DocumentPage(tuple(lead + lines), next_start, len(entries) - end, others)
 
 
-def item_line(item: Mapping, t: Text) -> str:
-    line = "• " + shorten(str(item.get("name") or ""), ITEM_CHARS)
+def _distinct_names(documents: list[Mapping]) -> list[str]:
+    """The papers' names shortened so that none reads like another where their words allow;
+    a paper listed twice word for word stays as it is (no number is made up for it)."""
+    names = [str(item.get("name") or "") for item in documents]
+    keys = [f"#{i}" for i in range(len(names))]
+    labels = distinct_labels(names, keys, ITEM_CHARS)
+    return [shorten(name, ITEM_CHARS) if label.endswith(f"({key})") else label
+            for name, key, label in zip(names, keys, labels, strict=True)]
+
+
+def item_line(item: Mapping, t: Text, name: str | None = None) -> str:
+    line = "• " + (name or shorten(str(item.get("name") or ""), ITEM_CHARS))
     quantity = quantity_text(item.get("quantity"), t)
     return f"{line} ({quantity})" if quantity else line
 
@@ -126,10 +137,16 @@ def _entries(groups: Sequence[Mapping], t: Text, labelled: bool) -> list[str]:
     for group in groups:
         if labelled and group.get("case"):
             entries.append(f"▸ {shorten(_label(group, t), CASE_LABEL_CHARS)}:")
-        for item in group.get("items") or []:
+        items = list(group.get("items") or [])
+        documents = [item for item in items if item.get("kind", DOCUMENT) == DOCUMENT]
+        # Papers that begin alike ("Bản sao kèm bản chính để đối chiếu …") lose the words
+        # they share, not the words that name them.
+        names = dict(zip((id(item) for item in documents),
+                         _distinct_names(documents), strict=True))
+        for item in items:
             kind = item.get("kind", DOCUMENT)
             if kind == DOCUMENT:
-                entries.append(item_line(item, t))
+                entries.append(item_line(item, t, names[id(item)]))
             elif kind == HEADING:
                 entries.append("▸ " + shorten(str(item.get("name") or ""), ITEM_CHARS))
     return entries

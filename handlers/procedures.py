@@ -112,7 +112,10 @@ def _body(record: Mapping, aspect: str, t: Text) -> list[str]:
     lines = [t(f"heading.{aspect}")] + _ASPECT_LINES[aspect](record, t)
     if aspect == "fee" and facts.province_decides_fee(record):
         lines.append(t("fee.province_note"))
-    if aspect not in ("where", "online"):
+    if aspect == "where":
+        # Where to go, and whether the citizen need go at all: online, by post.
+        lines += facts.online_lines(record, t)
+    elif aspect != "online":
         lines.append(_where_and_online(record, t))
     return lines
 

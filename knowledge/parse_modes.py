@@ -79,7 +79,10 @@ _FEE_WORD = re.compile(r"phí|mức thu", re.IGNORECASE)
 # ngày 31/12/2026, mức thu … được giảm": the amount shown may not be due today.
 _DATE_RANGE = re.compile(r"từ ngày\s*\d|đến hết ngày\s*\d", re.IGNORECASE)
 _CHANGE_WORD = re.compile(r"miễn|giảm|mức thu|mức phí|áp dụng", re.IGNORECASE)
-_SENTENCE_BREAK = re.compile(r"[.;\n]")
+# A sentence ends at ";", a new line, or a "." that is no thousands mark ("1.000.000 đồng").
+_SENTENCE_BREAK = re.compile(r"(?<!\d)\.|\.(?!\d)|[;\n]")
+# An amount in the note, written as people write it: "20.000 đ", "40.000 đồng".
+_NOTE_AMOUNT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{3})+)\s*(?:đồng|đ\b|VNĐ)", re.IGNORECASE)
 
 # Real VND fees are never below 1,000 đồng; smaller numbers on the portal are
 # amounts typed in thousands or in USD (e.g. "20 VNĐ(20.000 vnđ /tờ khai)").
@@ -120,7 +123,8 @@ def parse_mode_row(label: str, cells: str) -> tuple[dict, bool]:
     if split_guessed:
         # The time and the amount were glued digits: not a confident reading.
         fee["ok"] = False
-        fee["amount_doubtful"] = True
+        # Unless its note states the same amount, the amount may be misread.
+        fee["amount_doubtful"] = fee["amount"] not in note_amounts(detail)
         if time_token is None:
             # More than one split fits ("125 VNĐ": 1 + 25 or 12 + 5): no amount.
             fee.update(amount=None, free=False)
@@ -270,12 +274,21 @@ def parse_fee(token: str | None, detail: str | None = None, note: str | None = N
     if not _WELL_FORMED_AMOUNT.fullmatch(digits):
         return fee
     amount = int(digits.replace(",", ""))
+    implausible = currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND
+    if implausible and amount * 1000 in note_amounts(detail):
+        # "20 VNĐ" in the cell, "20.000 đ/tờ khai" in its note: the cell is in thousands.
+        amount *= 1000
+        implausible = False
     fee["amount"] = amount
     fee["free"] = amount == 0
-    implausible = currency == "VND" and 0 < amount < _MIN_PLAUSIBLE_VND
     fee["ok"] = not implausible and not temporary
     fee["amount_doubtful"] = implausible
     return fee
+
+
+def note_amounts(detail: str | None) -> set[int]:
+    """The amounts in đồng a note states with thousands marks."""
+    return {int(m.group(1).replace(".", "")) for m in _NOTE_AMOUNT.finditer(detail or "")}
 
 
 def billing_unit(detail: str | None) -> str | None:

@@ -86,7 +86,8 @@ REQUIRED_TEXT_KEYS = (
     "documents.unnamed_case", "documents.general_button", "documents.next", "documents.notes",
     "documents.originals", "documents.copies", "documents.originals_and_copies",
     "fact.either", "word.or", "steps.as_written", "steps.more", "conditions.none",
-    "contact.intro", "contact.call", "contact.unconfirmed", "contact.none_confirmed", "online_help.menu",
+    "contact.intro", "contact.call", "contact.unconfirmed", "contact.none_confirmed",
+    "online_help.menu",
     "button.unknown", "complaint_intro", "feedback_intro", "subscribe_intro",
     "unsubscribe_intro",
 )

@@ -3,6 +3,8 @@ first, every item reachable page by page, the other cases as buttons, on real re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.dialogue import Dialogue, offline_dialogue
@@ -41,10 +43,14 @@ def test_every_general_document_is_shown_over_the_pages_and_each_page_fits(
     for code, record in sorted(knowledge.procedures.items())[::40]:
         if not general_documents(record):
             continue
-        shown = "\n".join(pages(record, t))
-        for entry in general_documents(record):
-            start = " ".join(entry["name"].split())[:30]
-            assert start in shown, (code, start)
+        shown = [line for text in pages(record, t) for line in text.splitlines()
+                 if line.startswith("• ")]
+        names = [" ".join(entry["name"].split()) for entry in general_documents(record)]
+        # One line per document, each the record's own words (shortened at either end).
+        assert len(shown) == len(names), code
+        for line, name in zip(shown, names, strict=True):
+            words = re.sub(r" \([^()]*\)$", "", line[2:]).strip("…")
+            assert words in name, (code, line[:60])
         assert all(len(text) <= FIRST_MESSAGE_CHARS for text in pages(record, t)), code
         checked += 1
     assert checked >= 40

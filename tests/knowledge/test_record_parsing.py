@@ -200,11 +200,28 @@ def test_glued_time_and_amount_with_two_readings_is_not_split(parsed):
     assert row["fee"]["ok"] is False
 
 
-def test_implausibly_small_vnd_amount_is_not_ok(parsed):
-    # The portal shows "20 VNĐ(20.000 vnđ /tờ khai)": an amount in thousands.
+def test_an_amount_in_thousands_is_read_from_its_note(parsed):
+    # The portal shows "120 VNĐ(20.000 vnđ /tờ khai)": a time of 1 glued to 20 (thousands),
+    # which the note confirms. The row stays unsure (the time has no unit); the amount is not.
     fee = parsed["1.000014"]["modes"]["items"][0]["fee"]
-    assert fee["amount"] == 20
-    assert fee["ok"] is False
+    assert fee["amount"] == 20000
+    assert fee["ok"] is False and not fee["amount_doubtful"]
+
+
+def test_an_implausibly_small_amount_the_note_does_not_confirm_is_not_ok():
+    from knowledge.parse_modes import parse_fee
+
+    fee = parse_fee("20 VNĐ", "Thu theo Thông tư 172/2010/TT-BTC")
+    assert fee["amount"] == 20 and fee["ok"] is False and fee["amount_doubtful"]
+
+
+def test_a_thousands_mark_ends_no_sentence_of_a_fee_note():
+    from knowledge.parse_modes import parse_fee
+
+    # "1.000.000" must not split "áp dụng mức phí …" from its dates.
+    fee = parse_fee("2,000,000 Việt Nam Đồng", "(áp dụng mức phí 1.000.000 đồng/hồ sơ kể từ "
+                    "ngày 01/7/2025 đến hết ngày 31/12/2026 theo Thông tư số 64/2025/TT-BTC)")
+    assert fee["ok"] is False   # a dated rate: said from its note, never as 2.000.000 alone
 
 
 def test_fee_waived_for_a_date_range_is_not_ok(parsed):
