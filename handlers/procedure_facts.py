@@ -16,6 +16,9 @@ from handlers.wording import format_vnd, shorten
 Text = Callable[..., str]
 
 MODE_ORDER = ("online", "post", "in_person")
+_COUNTED_FROM = re.compile(
+    r"kể từ (?:ngày|khi|thời điểm) (?:cơ quan[^,.;]{0,40})?nhận (?:được )?(?:đủ |đầy đủ )?"
+    r"hồ sơ(?: hợp lệ)?", re.IGNORECASE)
 _FEE_CASE = re.compile(r"^\s*[-+•]\s*([^:;.\d]{5,90}):\s")
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
@@ -101,11 +104,15 @@ def fee_case(detail: str | None) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def duration_text(time: Mapping | None, t: Text) -> str:
+def duration_text(time: Mapping | None, t: Text, note: str | None = None) -> str:
+    """The time of one mode, and from when it counts when the mode's description says
+    ("kể từ ngày nhận đủ hồ sơ hợp lệ", in the record's own words)."""
     if not time or not time.get("ok") or time.get("amount") is None or not time.get("unit"):
         return t("fact.unknown")
     amount = time["amount"]
-    return t(f"duration.{time['unit']}", amount=f"{amount:g}")
+    said = t(f"duration.{time['unit']}", amount=f"{amount:g}")
+    counted = _COUNTED_FROM.search(note or "")
+    return f"{said}, {counted.group(0).lower()}" if counted else said
 
 
 def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -> list[str]:
@@ -131,7 +138,8 @@ def fee_lines(record: Mapping, t: Text, today: date | None = None) -> list[str]:
 
 
 def duration_lines(record: Mapping, t: Text) -> list[str]:
-    lines = _per_mode_lines(record, t, lambda mode: duration_text(mode.get("time"), t))
+    lines = _per_mode_lines(record, t, lambda mode: duration_text(mode.get("time"), t,
+                                                                  mode.get("note")))
     return lines or [t("fact.unknown")]
 
 

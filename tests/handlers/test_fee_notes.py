@@ -66,3 +66,14 @@ def test_real_records_say_the_note_s_amounts(knowledge: Knowledge, t) -> None:
     assert "50.000 đồng" in exchanged_id and "25.000 đồng" in exchanged_id
     temporary = " ".join(fee_lines(knowledge.procedures["1.004194"], t, today))
     assert "10.000 đồng (Đăng ký tạm trú theo danh sách)" in temporary
+
+
+def test_a_time_says_from_when_it_counts_in_the_record_s_words(t) -> None:
+    from handlers.procedure_facts import duration_text
+
+    time = {"ok": True, "amount": 3, "unit": "working_days", "raw": "3 Ngày làm việc"}
+    note = "Trong thời hạn 03 ngày làm việc kể từ ngày nhận được hồ sơ hợp lệ, cơ quan …"
+    assert duration_text(time, t, note) == \
+        t("duration.working_days", amount="3") + ", kể từ ngày nhận được hồ sơ hợp lệ"
+    assert duration_text(time, t, "Nộp trực tiếp tại Công an xã.") == \
+        t("duration.working_days", amount="3")
