@@ -7,6 +7,7 @@ part asked, where to submit and whether it can be done online, and the source li
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 from bot.messages import Button, Link, Reply
 from handlers import documents
@@ -53,14 +54,14 @@ def parse_aspect_payload(payload: str) -> tuple[str, str] | None:
     return code, aspect
 
 
-def answer(record: Mapping, aspect: str, t: Text) -> Reply:
+def answer(record: Mapping, aspect: str, t: Text, today: date | None = None) -> Reply:
     """The reply for one aspect of a procedure, with the other aspects as buttons. The source
     is the reply's link (a button on the web and Telegram, one line on Zalo), not a URL in
-    the text."""
+    the text. `today` (default: the date now) is what dated fee rules are read against."""
     aspect = aspect if aspect in _ASPECT_LINES or aspect == OVERVIEW else OVERVIEW
     if aspect == "documents" and (record.get("documents") or {}).get("ok"):
         return documents_reply(record, documents.GENERAL, 0, t)
-    text = _fit("\n".join([_title(record, t), *_body(record, aspect, t)]), t)
+    text = _fit("\n".join([_title(record, t), *_body(record, aspect, t, today)]), t)
     return Reply(text, _aspect_buttons(record, aspect, t), _source_links(record, t))
 
 
@@ -106,10 +107,11 @@ def _source_links(record: Mapping, t: Text) -> tuple[Link, ...]:
     return (Link(t("source_label"), record["source_url"]),)
 
 
-def _body(record: Mapping, aspect: str, t: Text) -> list[str]:
+def _body(record: Mapping, aspect: str, t: Text, today: date | None) -> list[str]:
     if aspect == OVERVIEW:
-        return _overview(record, t)
-    lines = [t(f"heading.{aspect}")] + _ASPECT_LINES[aspect](record, t)
+        return _overview(record, t, today)
+    lines = [t(f"heading.{aspect}")] + (facts.fee_lines(record, t, today) if aspect == "fee"
+                                        else _ASPECT_LINES[aspect](record, t))
     if aspect == "fee" and facts.province_decides_fee(record):
         lines.append(t("fee.province_note"))
     if aspect == "where":
@@ -120,10 +122,10 @@ def _body(record: Mapping, aspect: str, t: Text) -> list[str]:
     return lines
 
 
-def _overview(record: Mapping, t: Text) -> list[str]:
+def _overview(record: Mapping, t: Text, today: date | None) -> list[str]:
     lines = [_where_and_online(record, t)]
     lines.append(t("heading.fee") + " " + "; ".join(
-        line.removeprefix("• ") for line in facts.fee_lines(record, t)))
+        line.removeprefix("• ") for line in facts.fee_lines(record, t, today)))
     lines.append(t("heading.duration") + " " + "; ".join(
         line.removeprefix("• ") for line in facts.duration_lines(record, t)))
     return lines
