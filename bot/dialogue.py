@@ -15,12 +15,12 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
 from bot.messages import Button, Incoming, Reply
-from bot.store import Store
+from bot.store import VIETNAM_TIME, Store
 from handlers import (
     HANDLERS,
     documents,
@@ -278,7 +278,7 @@ class Dialogue:
         return HANDLERS[intent](understanding, self.knowledge)
 
     def _procedure(self, ctx: Context, understanding: Understanding) -> list[Reply]:
-        replies = procedures.handle(understanding, self.knowledge)
+        replies = procedures.handle(understanding, self.knowledge, _vietnam_day(ctx))
         chosen = understanding.procedure
         if chosen is None:
             if understanding.not_in_data:
@@ -370,7 +370,7 @@ class Dialogue:
         record = self.knowledge.procedures[code]
         question = f"{record['name']} ({aspect})"
         self._remember_topic(ctx, code, aspect)
-        return [procedures.answer(record, aspect, self._t),
+        return [procedures.answer(record, aspect, self._t, _vietnam_day(ctx)),
                 self._helpful_question(ctx, question, code, aspect)]
 
     def _documents_button(self, ctx: Context, rest: str) -> list[Reply] | None:
@@ -413,6 +413,11 @@ class Dialogue:
         """The answer to a message of `user` on the command line, as `python -m bot ask`
         prints it; one user's messages are one conversation."""
         return self.turn(Incoming("cli", user, text=text))
+
+
+def _vietnam_day(ctx: Context) -> date:
+    """The citizen's date, which dated fee rules are read against."""
+    return ctx.now.astimezone(VIETNAM_TIME).date()
 
 
 def _listed(reply: Reply | None) -> list[Reply] | None:

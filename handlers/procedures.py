@@ -187,7 +187,8 @@ def not_in_data(knowledge: Knowledge, body: str | None = None) -> Reply:
                  tuple(links))
 
 
-def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
+def handle(understanding: Understanding, knowledge: Knowledge,
+           today: date | None = None) -> list[Reply]:
     t = knowledge.handkept.text
     chosen = understanding.procedure
     if chosen is None:
@@ -200,7 +201,8 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
     if understanding.context is not None and understanding.context != chosen.code:
         # "Thế còn người nước ngoài?": the answer moves to another procedure; say so.
         replies.append(Reply(t("follow_up.sibling")))
-    replies.append(answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t))
+    replies.append(answer(knowledge.procedures[chosen.code], understanding.aspect or OVERVIEW, t,
+                          today))
     if understanding.alternatives:
         replies.append(Reply(t("procedure.related"),
                              _procedure_buttons(understanding.alternatives, OVERVIEW)))

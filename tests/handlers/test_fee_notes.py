@@ -77,3 +77,23 @@ def test_a_time_says_from_when_it_counts_in_the_record_s_words(t) -> None:
         t("duration.working_days", amount="3") + ", kể từ ngày nhận được hồ sơ hợp lệ"
     assert duration_text(time, t, "Nộp trực tiếp tại Công an xã.") == \
         t("duration.working_days", amount="3")
+
+
+def test_the_dialogue_reads_dated_fees_against_the_citizen_s_date(knowledge: Knowledge, t,
+                                                                  tmp_path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from tests.bot.test_conversation import Chat
+
+    vietnam = timezone(timedelta(hours=7))
+    # 1 January 2027, 00:30 in Viet Nam (still 31 December in UTC): the halving has ended.
+    new_year = datetime(2027, 1, 1, 0, 30, tzinfo=vietnam)
+    chat = Chat(knowledge, tmp_path / "bot.db", clock=lambda: new_year)
+    try:
+        texts = [reply.text for reply in chat.turn("cấp lại thẻ căn cước hết bao nhiêu tiền",
+                                                   user="u1").replies]
+    finally:
+        chat.close()
+    said = "\n".join(texts)
+    assert t("fee.change_ended", value="70.000 đồng", date="31/12/2026") in said
+    assert "35.000 đồng" not in said
