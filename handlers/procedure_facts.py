@@ -19,6 +19,8 @@ MODE_ORDER = ("online", "post", "in_person")
 _COUNTED_FROM = re.compile(
     r"kể từ (?:ngày|khi|thời điểm) (?:cơ quan[^,.;]{0,40})?nhận (?:được )?(?:đủ |đầy đủ )?"
     r"hồ sơ(?: hợp lệ)?", re.IGNORECASE)
+# Where one condition ends and the next begins in a record that lists them on one line.
+_CONDITION_BREAK = re.compile(r"(?<=;)\s+|\s+(?=[-+•]\s)|\s+(?=[a-zđ]\)\s)")
 _FEE_CASE = re.compile(r"^\s*[-+•]\s*([^:;.\d]{5,90}):\s")
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
@@ -204,7 +206,14 @@ def result_lines(record: Mapping, t: Text) -> list[str]:
 
 
 def condition_lines(record: Mapping, t: Text) -> list[str]:
+    """The conditions a line each, as the record lists them ("a) …", "- …"): the answer keeps
+    whole lines and says the rest is at the source, so an exception ("trừ trường hợp …") is
+    never cut off the condition it belongs to."""
     conditions = record.get("conditions")
     if not conditions or not conditions.get("raw"):
         return [t("conditions.none")]
-    return [shorten(conditions["raw"], 350)]
+    lines = [" ".join(line.split()) for line in str(conditions["raw"]).splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) == 1:
+        lines = [part.strip() for part in _CONDITION_BREAK.split(lines[0]) if part.strip()]
+    return lines

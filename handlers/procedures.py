@@ -23,6 +23,8 @@ Text = Callable[..., str]
 FIRST_MESSAGE_CHARS = 600
 # A button's label: what a phone shows whole on every channel (Telegram's LABEL_LIMIT too).
 LABEL_CHARS = 60
+# The title (name, code) and the part's heading, above the first line of an answer's body.
+HEADER_LINES = 3
 # Other cases of the documents offered as buttons (the rest are at the source).
 MAX_CASE_BUTTONS = 5
 MAX_CASES_TO_CHOOSE = 8
@@ -138,8 +140,9 @@ def _where_and_online(record: Mapping, t: Text) -> str:
 
 
 def _fit(text: str, t: Text, limit: int = FIRST_MESSAGE_CHARS) -> str:
-    """Cut whole lines (the last one kept may be shortened at a word) so that the text and a
-    line saying the rest is at the source fit in `limit` characters."""
+    """Cut whole lines so that the text and a line saying the rest is at the source fit in
+    `limit` characters. A line is shortened (at a word) only when it is the first after the
+    title and heading: a half line further down ("vốn điều lệ tối thiểu: 50…") misleads."""
     if len(text) <= limit:
         return text
     rest = t("proc.rest_at_source")
@@ -150,7 +153,7 @@ def _fit(text: str, t: Text, limit: int = FIRST_MESSAGE_CHARS) -> str:
     for line in text.split("\n"):
         if used + len(line) + 1 > budget:
             room = budget - used - 1
-            if kept and room >= 40:
+            if len(kept) <= HEADER_LINES and room >= 40:
                 kept.append(facts.shorten(line, room))
             break
         kept.append(line)
