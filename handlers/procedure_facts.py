@@ -21,6 +21,9 @@ _COUNTED_FROM = re.compile(
     r"hồ sơ(?: hợp lệ)?", re.IGNORECASE)
 # Where one condition ends and the next begins in a record that lists them on one line.
 _CONDITION_BREAK = re.compile(r"(?<=;)\s+|\s+(?=[-+•]\s)|\s+(?=[a-zđ]\)\s)")
+_TIME_CASE = re.compile(r"^[-+•\s]*(trường hợp[^:;.]{3,90}):", re.IGNORECASE)
+_DAYS = re.compile(r"(?<![\d/.])(\d{1,3})\s*ngày", re.IGNORECASE)
+TIME_NOTE_CHARS = 200
 _FEE_CASE = re.compile(r"^\s*[-+•]\s*([^:;.\d]{5,90}):\s")
 MAX_ITEM_CHARS = 150
 MAX_STEPS = 5
@@ -113,7 +116,19 @@ def duration_text(time: Mapping | None, t: Text, note: str | None = None) -> str
         return t("fact.unknown")
     amount = time["amount"]
     said = t(f"duration.{time['unit']}", amount=f"{amount:g}")
-    counted = _COUNTED_FROM.search(note or "")
+    note = " ".join((note or "").split())
+    case = _TIME_CASE.match(note)
+    if case:
+        # One row per case ("Trường hợp cần xác minh nguồn gốc lâm sản: … 03 ngày"): the case
+        # goes with its time.
+        said += f" ({case.group(1).strip()})"
+    elif len(note) <= TIME_NOTE_CHARS and \
+            len({int(days) for days in _DAYS.findall(note)} | {int(amount)}) > 1:
+        # "35 ngày đối với thành lập chi nhánh; 28 ngày đối với … phòng giao dịch": the cell
+        # holds one case's time; a short note says which, whole, in its own words (a long
+        # one, cut, would not).
+        return t("duration.by_case", value=said, note=note)
+    counted = _COUNTED_FROM.search(note)
     return f"{said}, {counted.group(0).lower()}" if counted else said
 
 

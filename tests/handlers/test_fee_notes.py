@@ -97,3 +97,24 @@ def test_the_dialogue_reads_dated_fees_against_the_citizen_s_date(knowledge: Kno
     said = "\n".join(texts)
     assert t("fee.change_ended", value="70.000 đồng", date="31/12/2026") in said
     assert "35.000 đồng" not in said
+
+
+def test_a_time_per_case_is_said_with_its_case(t) -> None:
+    from handlers.procedure_facts import duration_text
+
+    time = {"ok": True, "amount": 3, "unit": "working_days", "raw": "3 Ngày làm việc"}
+    note = "- Trường hợp cần xác minh nguồn gốc lâm sản: trong thời hạn 03 ngày làm việc."
+    assert duration_text(time, t, note) == t("duration.working_days", amount="3") + \
+        " (Trường hợp cần xác minh nguồn gốc lâm sản)"
+
+
+def test_a_short_note_with_another_case_s_time_is_quoted_whole_first(t) -> None:
+    from handlers.procedure_facts import duration_text
+
+    time = {"ok": True, "amount": 35, "unit": "days", "raw": "35 Ngày"}
+    note = "35 ngày đối với thành lập chi nhánh; 28 ngày đối với thành lập phòng giao dịch"
+    assert duration_text(time, t, note) == t(
+        "duration.by_case", note=note, value=t("duration.days", amount="35"))
+    # A long note is not cut into a quote: the cell's time alone.
+    long_note = "Đối với các trường hợp đủ điều kiện, " * 10 + "trong 5 ngày, sau đó 20 ngày"
+    assert duration_text(time, t, long_note) == t("duration.days", amount="35")
