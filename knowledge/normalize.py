@@ -197,3 +197,9 @@ class Normalizer:
 def folded_words(text: str) -> list[str]:
     """Folded words of a text without any repair: for indexing official wording."""
     return [fold(word) for word in _TOKEN_RE.findall(unicodedata.normalize("NFC", text))]
+
+
+def marked_words(text: str) -> list[str]:
+    """The same words as folded_words, with their diacritics kept (mark_key): for comparing
+    official wording with a message typed with diacritics."""
+    return [mark_key(word) for word in _TOKEN_RE.findall(unicodedata.normalize("NFC", text))]

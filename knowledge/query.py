@@ -9,7 +9,6 @@ Three repairs happen here, each driven by data:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,14 +16,13 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from knowledge.normalize import Token, folded_words, mark_key
+from knowledge.normalize import Token, folded_words, mark_key, marked_words
 
 # The citizen's own words next to an alias's official wording: kept, but weighed less.
 ALIASED_WORD_WEIGHT = 0.35
 # The words of a situation told before the request, next to the request's own.
 SITUATION_WEIGHT = 0.6
 MIN_MEANING_WEIGHT = 0.45
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,7 @@ class AliasTable:
             key = tuple(folded_words(phrase))
             if key:
                 self._phrases[key] = tuple(folded_words(meaning))
-                self._marks.setdefault(key, set()).add(
-                    tuple(mark_key(word) for word in _WORD_RE.findall(phrase)))
+                self._marks.setdefault(key, set()).add(tuple(marked_words(phrase)))
         self._longest = max((len(key) for key in self._phrases), default=0)
 
     def rewrite(self, words: Sequence[str],

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from knowledge.aspects import OVERVIEW, AspectMatch
 from knowledge.base import Knowledge
-from knowledge.normalize import NormalizedText, Token, folded_words, mark_key
+from knowledge.normalize import NormalizedText, Token, folded_words, marked_words
 from knowledge.ranking import RankedProcedure, contains_phrase
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ MAX_CHOICES = 4
 CHOICES_WHEN_UNSURE = 3
 # The evidence and name coverage of a message that says a whole official name.
 FULL_NAME = 0.95
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # A message this long may tell a situation before it asks (see _request_start), and its
 # request is at least this long.
 SITUATION_MIN_TOKENS = 8
@@ -398,7 +397,7 @@ class Understander:
             return contains_phrase(words, rules.qualifier_marks[phrase] if marked else phrase)
 
         def of(name: str) -> frozenset[tuple[str, ...]]:
-            words = ([mark_key(w) for w in _WORD_RE.findall(name)] if marked
+            words = (marked_words(name) if marked
                      else folded_words(name))
             return frozenset(q for q in rules.qualifiers if has(words, q))
 
