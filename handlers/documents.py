@@ -12,22 +12,38 @@ asks for the general case from its ninth line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from handlers.procedure_facts import distinct_labels
+from handlers.procedure_facts import common_prefix_words, distinct_labels
 from handlers.wording import shorten
-from knowledge.document_cases import DOCUMENT, HEADING, NOTE
+from knowledge.document_cases import DOCUMENT, HEADING, NOTE, has_documents
 
 Text = Callable[..., str]
 
 GENERAL = "g"
-_QUANTITY_SUFFIX = re.compile(r" \([^()]*\)$")
 # A page of documents, unless the caller says how much room the message leaves.
 PAGE_CHARS = 450
 ITEM_CHARS = 170
 CASE_LABEL_CHARS = 120
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One line of a documents page: a paper with its quantity, or a sub-heading."""
+
+    text: str
+    quantity: str | None = None
+    heading: bool = False
+
+    @property
+    def line(self) -> str:
+        return f"{self.text} ({self.quantity})" if self.quantity else self.text
+
+    def shortened(self, limit: int) -> str:
+        """The line in `limit` characters: the words are cut, never the quantity."""
+        suffix = self.line[len(self.text):]
+        return shorten(self.text, max(limit - len(suffix), 40)) + suffix
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,7 @@ def groups_of(record: Mapping) -> list[Mapping]:
 
 
 def has_cases(record: Mapping) -> bool:
-    return sum(1 for group in groups_of(record) if _documents_in(group)) > 1
+    return sum(1 for group in groups_of(record) if has_documents(group)) > 1
 
 
 def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
@@ -74,7 +90,7 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
     if case == GENERAL:
         shown = general
         lead = [t("documents.general")] if has_cases(record) and general else []
-    elif case.isdigit() and int(case) < len(groups) and _documents_in(groups[int(case)]):
+    elif case.isdigit() and int(case) < len(groups) and has_documents(groups[int(case)]):
         shown = [int(case)]
         lead = [t("documents.case", case=_label(groups[int(case)], t))]
     else:
@@ -82,7 +98,7 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
     others = tuple((str(i), shorten(_without_name(_label(group, t), record["name"]),
                                     CASE_LABEL_CHARS))
                    for i, group in enumerate(groups)
-                   if i not in shown and not group.get("general") and _documents_in(group))
+                   if i not in shown and not group.get("general") and has_documents(group))
     if not shown and not others:
         return DocumentPage((t("documents.none"),), None, 0, ())
     if not shown:
@@ -113,9 +129,12 @@ def _distinct_names(documents: list[Mapping]) -> list[str]:
 
 
 def item_line(item: Mapping, t: Text, name: str | None = None) -> str:
-    line = "• " + (name or shorten(str(item.get("name") or ""), ITEM_CHARS))
-    quantity = quantity_text(item.get("quantity"), t)
-    return f"{line} ({quantity})" if quantity else line
+    return _item_entry(item, t, name).line
+
+
+def _item_entry(item: Mapping, t: Text, name: str | None = None) -> _Entry:
+    return _Entry("• " + (name or shorten(str(item.get("name") or ""), ITEM_CHARS)),
+                  quantity_text(item.get("quantity"), t))
 
 
 def quantity_text(quantity: Mapping | None, t: Text) -> str | None:
@@ -132,11 +151,12 @@ def quantity_text(quantity: Mapping | None, t: Text) -> str | None:
     return None
 
 
-def _entries(groups: Sequence[Mapping], t: Text, labelled: bool) -> list[str]:
-    entries: list[str] = []
+def _entries(groups: Sequence[Mapping], t: Text, labelled: bool) -> list[_Entry]:
+    entries: list[_Entry] = []
     for group in groups:
         if labelled and group.get("case"):
-            entries.append(f"▸ {shorten(_label(group, t), CASE_LABEL_CHARS)}:")
+            entries.append(_Entry(f"▸ {shorten(_label(group, t), CASE_LABEL_CHARS)}:",
+                                  heading=True))
         items = list(group.get("items") or [])
         documents = [item for item in items if item.get("kind", DOCUMENT) == DOCUMENT]
         # Papers that begin alike ("Bản sao kèm bản chính để đối chiếu …") lose the words
@@ -146,49 +166,44 @@ def _entries(groups: Sequence[Mapping], t: Text, labelled: bool) -> list[str]:
         for item in items:
             kind = item.get("kind", DOCUMENT)
             if kind == DOCUMENT:
-                entries.append(item_line(item, t, names[id(item)]))
+                entries.append(_item_entry(item, t, names[id(item)]))
             elif kind == HEADING:
-                entries.append("▸ " + shorten(str(item.get("name") or ""), ITEM_CHARS))
+                entries.append(_Entry("▸ " + shorten(str(item.get("name") or ""), ITEM_CHARS),
+                                      heading=True))
     return entries
 
 
-def _fill(entries: list[str], start: int, room: int) -> tuple[list[str], int]:
-    """Entries from `start` that fit in `room` (one at least), and where the next page
-    starts."""
+def _fill(entries: list[_Entry], start: int, room: int) -> tuple[list[str], int]:
+    """Lines of the entries from `start` that fit in `room` (one at least), and where the
+    next page starts."""
     lines: list[str] = []
     used = 0
     end = min(start, len(entries))
     while end < len(entries):
-        entry = entries[end]
-        if not lines and len(entry) + 1 > room:
-            # The page's only entry is longer than the room: its words are cut, not its
-            # quantity.
-            entry = _shortened_entry(entry, room - 1)
-        cost = len(entry) + 1
+        line = entries[end].line
+        if not lines and len(line) + 1 > room:
+            # The page's only entry is longer than the room.
+            line = entries[end].shortened(room - 1)
+        cost = len(line) + 1
         if lines and used + cost > room:
             break
-        lines.append(entry)
+        lines.append(line)
         used += cost
         end += 1
-    if len(lines) > 1 and lines[-1].startswith("▸") and end < len(entries):
+    ends_on_heading = bool(lines) and entries[end - 1].heading and end < len(entries)
+    if ends_on_heading and len(lines) > 1:
         # A heading is never the last line of a page: it goes with its items.
         lines.pop()
         end -= 1
-    elif lines and lines[-1].startswith("▸") and end < len(entries):
+    elif ends_on_heading:
         # A page of a heading alone: its first item comes with it, the two shortened to fit.
-        item = entries[end]
+        item = entries[end].line
         if len(lines[-1]) + len(item) + 2 > room:
             lines[-1] = shorten(lines[-1], max(room // 2, 40))
-            item = _shortened_entry(item, max(room - len(lines[-1]) - 2, 40))
+            item = entries[end].shortened(max(room - len(lines[-1]) - 2, 40))
         lines.append(item)
         end += 1
     return lines, end
-
-
-def _shortened_entry(entry: str, limit: int) -> str:
-    match = _QUANTITY_SUFFIX.search(entry)
-    suffix = match.group(0) if match else ""
-    return shorten(entry[:len(entry) - len(suffix)], max(limit - len(suffix), 40)) + suffix
 
 
 def _without_name(label: str, name: str) -> str:
@@ -196,16 +211,9 @@ def _without_name(label: str, name: str) -> str:
     chỗ ở … do thuê, mượn" -> "Vào chỗ ở … do thuê, mượn"): on a button, the case is what
     tells it apart."""
     words, named = label.split(), name.split()
-    size = 0
-    while size < min(len(words), len(named)) and \
-            words[size].lower().strip(",:") == named[size].lower().strip(",:"):
-        size += 1
+    size = common_prefix_words(words, named)
     rest = " ".join(words[size:]) if size == len(named) else ""
     return rest[:1].upper() + rest[1:] if len(rest) >= 8 else label
-
-
-def _documents_in(group: Mapping) -> bool:
-    return any(item.get("kind", DOCUMENT) == DOCUMENT for item in group.get("items") or [])
 
 
 def _label(group: Mapping, t: Text) -> str:

@@ -41,7 +41,7 @@ def distinct_labels(names: Sequence[str], codes: Sequence[str], limit: int) -> l
     labels = []
     for i, own in enumerate(words):
         others = [w for j, w in enumerate(words) if j != i]
-        shared = max((_common_prefix(own, other) for other in others), default=0)
+        shared = max((common_prefix_words(own, other) for other in others), default=0)
         rest = " ".join(own[shared:]) if shared < len(own) else ""
         labels.append(f"…{shorten(rest, limit - 1)}" if shared and rest
                       else shorten(names[i], limit))
@@ -52,7 +52,8 @@ def distinct_labels(names: Sequence[str], codes: Sequence[str], limit: int) -> l
             for label, code in zip(labels, codes, strict=True)]
 
 
-def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:
+def common_prefix_words(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many words two word lists share at their start (case and trailing ",;:" aside)."""
     size = 0
     for x, y in zip(a, b, strict=False):
         if x.lower().strip(",;:") != y.lower().strip(",;:"):

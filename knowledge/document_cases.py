@@ -125,14 +125,16 @@ def case_label(case: str | None) -> str | None:
     return label[:1].upper() + label[1:] if label else None
 
 
+def has_documents(group: Mapping) -> bool:
+    """Whether a case lists any paper to hand in (not only notes and headings)."""
+    return any(item.get("kind", DOCUMENT) == DOCUMENT for item in group.get("items") or [])
+
+
 def general_cases(groups: list[dict]) -> list[int]:
     """The cases every citizen needs: the one with no heading ("--" on the portal) and those
     headed as the file itself ("Giấy tờ phải nộp", "Giấy tờ phải xuất trình", "Hồ sơ gồm").
     None when every case is a situation of its own (permanent residence: own home, rented,
     a boat…): then the citizen chooses, nothing is guessed."""
-    def has_documents(group: dict) -> bool:
-        return any(item["kind"] == DOCUMENT for item in group["items"])
-
     listed = [i for i, group in enumerate(groups) if has_documents(group)]
     if len(listed) == 1:
         return listed
