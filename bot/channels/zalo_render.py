@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import groupby
 
 from bot.messages import Button, Link, Reply
 
@@ -95,15 +96,9 @@ def _choice_groups(numbered: list[tuple[int, Button]],
     if len(numbered) <= MAX_CHOICES_PER_MESSAGE:
         lines = [_choice_line(button, number) for number, button in numbered]
         return [(lines, len(numbered))] if lines else []
-    kinds: list[tuple[str, list[tuple[int, Button]]]] = []
-    for number, button in numbered:
-        kind = button.payload.partition(":")[0]
-        if kinds and kinds[-1][0] == kind:
-            kinds[-1][1].append((number, button))
-        else:
-            kinds.append((kind, [(number, button)]))
     groups: list[tuple[list[str], int]] = []
-    for kind, members in kinds:
+    for kind, run in groupby(numbered, key=lambda choice: choice[1].payload.partition(":")[0]):
+        members = list(run)
         # A list of its own kind (the menu, the topics, a form's scores with "Quay lại")
         # stays whole; the parts of an answer, which have a caption, are split.
         parts = -(-len(members) // MAX_CHOICES_PER_MESSAGE) if kind in captions else 1
