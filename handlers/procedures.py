@@ -29,9 +29,9 @@ HEADER_LINES = 3
 MAX_CASE_BUTTONS = 5
 MAX_CASES_TO_CHOOSE = 8
 
+# The lines of each part but the fee, which is read against a date (_body).
 _ASPECT_LINES: dict[str, Callable[[Mapping, Text], list[str]]] = {
     "documents": facts.document_lines,
-    "fee": facts.fee_lines,
     "duration": facts.duration_lines,
     "where": facts.where_lines,
     "online": facts.online_lines,
@@ -60,7 +60,7 @@ def answer(record: Mapping, aspect: str, t: Text, today: date | None = None) -> 
     """The reply for one aspect of a procedure, with the other aspects as buttons. The source
     is the reply's link (a button on the web and Telegram, one line on Zalo), not a URL in
     the text. `today` (default: the date now) is what dated fee rules are read against."""
-    aspect = aspect if aspect in _ASPECT_LINES or aspect == OVERVIEW else OVERVIEW
+    aspect = aspect if aspect in ASPECTS else OVERVIEW
     if aspect == "documents" and (record.get("documents") or {}).get("ok"):
         return documents_reply(record, documents.GENERAL, 0, t)
     text = _fit("\n".join([_title(record, t), *_body(record, aspect, t, today)]), t)
