@@ -58,7 +58,7 @@ def serve_channel(port: int, db_path: Path, api_url: str, telegram_limits: bool,
 
     from bot.channels.telegram import TelegramChannel, telegram_routes, telegram_running
     from bot.config import Settings
-    from bot.web import build_dialogue
+    from bot.server import build_dialogue
     from tests.channels.fake_telegram import TOKEN
 
     settings = replace(Settings.from_env({}), db_path=db_path, flood_messages=1_000_000_000,

@@ -64,7 +64,7 @@ def serve_channel(port: int, db_path: Path, zalo_url: str, profile: Path | None 
     from starlette.applications import Starlette
 
     from bot.channels.zalo import ZaloChannel, zalo_routes
-    from bot.web import build_dialogue
+    from bot.server import build_dialogue
 
     settings = bench_settings(db_path, zalo_url)
     channel = ZaloChannel(build_dialogue(db_path, settings), settings)

@@ -163,7 +163,7 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     """
     import uvicorn
 
-    from bot.web import build_dialogue, served_app
+    from bot.server import build_dialogue, served_app
 
     try:
         dialogue = build_dialogue(db)
@@ -177,7 +177,7 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     except ValueError as error:  # a malformed setting in the environment, named
         click.echo(str(error), err=True)
         sys.exit(2)
-    from bot.channels.setup import check_channels, plan_channels
+    from bot.channel_plan import check_channels, plan_channels
 
     settings = replace(Settings.from_env(), db_path=db)
     problems = check_channels(settings, workers)
@@ -202,7 +202,7 @@ def serve(host: str, port: int, db: Path, workers: int, access_log: bool) -> Non
     # Each worker process builds its own app from the environment; the check above has
     # already shown that the knowledge and settings are valid.
     os.environ["BOT_DB"] = str(db)
-    uvicorn.run("bot.web:app_from_environment", factory=True, workers=workers, **options)
+    uvicorn.run("bot.server:app_from_environment", factory=True, workers=workers, **options)
 
 
 @main.group()

@@ -1,11 +1,11 @@
 """The Telegram channel: citizens chat with the bot in Telegram, through python-telegram-bot.
 
-Run it on its own, polling Telegram for updates (a test bot, or a server that cannot receive
-webhooks):
+`bot serve` runs it beside the web chat (bot/server.py), polling Telegram for updates when no
+webhook address is set (a test bot, or a server that cannot receive webhooks):
 
-    TELEGRAM_BOT_TOKEN=123456:ABC... python -m bot.channels.telegram
+    TELEGRAM_BOT_TOKEN=123456:ABC... python -m bot serve
 
-Inside the web server it receives webhooks instead, the way PTB's
+With TELEGRAM_WEBHOOK_URL it receives webhooks instead, the way PTB's
 examples/customwebhookbot/starlettebot.py runs a Starlette app beside an Application:
 
     channel = TelegramChannel(dialogue, settings,
@@ -33,7 +33,6 @@ import hmac
 import json
 import logging
 import secrets
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -85,7 +84,7 @@ from bot.channels.telegram_updates import (
 from bot.config import Settings
 from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
-from bot.web import UserLocks
+from bot.user_locks import UserLocks
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -370,7 +369,7 @@ class TelegramChannel:
         async with self._chat_locks.hold(str(chat_id)):
             if before is not None:
                 await before()
-            # On the event loop, as bot/web.py does: a turn is milliseconds of CPU and SQLite.
+            # On the event loop, as the web chat does: a turn is milliseconds of CPU and SQLite.
             replies = self.dialogue.handle(incoming)
             await self._deliver(chat_id, incoming.user, replies)
 
@@ -487,24 +486,3 @@ async def run_telegram(channel: TelegramChannel, until: asyncio.Event | None = N
     """Runs the channel until `until` is set or the task is cancelled, then stops it."""
     async with telegram_running(channel):
         await (until or asyncio.Event()).wait()
-
-
-def main() -> None:
-    """`python -m bot.channels.telegram`: the bot in polling mode, over BOT_DB."""
-    from bot.web import build_dialogue
-
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
-    try:
-        settings = Settings.from_env()
-        channel = TelegramChannel(build_dialogue(settings.db_path), settings)
-        asyncio.run(run_telegram(channel))
-    except (TelegramSetupError, ValueError) as error:
-        print(error, file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

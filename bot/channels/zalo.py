@@ -58,7 +58,7 @@ from bot.channels.zalo_render import render_turn
 from bot.config import Settings
 from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
-from bot.web import UserLocks
+from bot.user_locks import UserLocks
 
 if TYPE_CHECKING:
     from bot.dialogue import Dialogue

@@ -1,4 +1,5 @@
-"""The staff pages under /staff, mounted by `bot serve` beside the web chat.
+"""The staff pages under /staff, mounted by `bot serve` beside the web chat (bot/server.py
+builds the site, the petition desk and the announcement board and hands them in).
 
 Example:
     app = Starlette(routes=[*chat_routes, staff_mount(StaffSite(store, settings))])
@@ -26,22 +27,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.broadcast.announcements import Announcements
-from bot.broadcast.delivery import Broadcaster, broadcasting
-from bot.broadcast.senders import channel_senders
-from bot.channels.setup import Channels
-from bot.citizen_messages import CitizenMessenger
-from bot.dialogue import Dialogue
 from bot.staff.account_pages import account_routes
-from bot.staff.announcement_pages import announcement_routes
-from bot.staff.notify import GroupPost, StaffNotifier
-from bot.staff.petition_pages import petition_routes
-from bot.staff.petitions import PetitionDesk
-from bot.staff.report_pages import report_routes
-from bot.staff.review_pages import review_routes
 from bot.staff.security import SESSION_COOKIE, SESSION_HOURS, guarded, session_secret
 from bot.staff.site import STATIC_DIR, StaffSite
-from bot.working_days import default_calendar
 
 # A page module's routes, given the site and `guard(handler, role=...)`.
 RouteMaker = Callable[[StaffSite, Callable[..., Any]], list[BaseRoute]]
@@ -83,42 +71,6 @@ class StaffSide:
 
     mount: Mount
     running: list[Callable[[], AbstractAsyncContextManager]] = field(default_factory=list)
-
-
-def staff_for(dialogue: Dialogue, messenger: CitizenMessenger, channels: Channels) -> StaffSide:
-    """The staff side over the dialogue's store and settings, as `bot serve` runs it: the
-    pages, the staff group's notices and the sending of announcements."""
-    settings, store = dialogue.settings, dialogue.store
-    text = dialogue.knowledge.handkept.text
-    site = StaffSite(store, settings)
-    desk = PetitionDesk(store, dialogue.knowledge, messenger, default_calendar(),
-                        clock=site.clock)
-    topics = dialogue.topics
-    news_topics = [(topic.id, topic.label["vi"]) for topic in topics.news]
-    board = Announcements(store, requires_approval=settings.broadcast_requires_approval,
-                          news_topics=[topic_id for topic_id, _ in news_topics])
-    side = StaffSide(staff_mount(
-        site, partial(petition_routes, desk=desk),
-        partial(announcement_routes, board=board, news_topics=news_topics, text=text),
-        report_routes, partial(review_routes, dialogue=dialogue)))
-    if settings.staff_telegram_chat_id and channels.telegram is not None:
-        telegram = channels.telegram
-
-        async def post(message: GroupPost) -> bool:
-            return await telegram.post_to_group(settings.staff_telegram_chat_id,
-                                                message.text, message.button_label,
-                                                message.button_url)
-
-        notifier = StaffNotifier(store, settings, text, post)
-        side.running.append(lambda: background(notifier.run()))
-    senders = channel_senders(
-        text, telegram_bot=channels.telegram.application.bot if channels.telegram else None,
-        zalo_api=channels.zalo.api if channels.zalo else None)
-    if senders:
-        # Started after the channels (their clients carry the messages) and stopped before.
-        broadcaster = Broadcaster(store, board, senders, settings)
-        side.running.append(lambda: broadcasting(broadcaster))
-    return side
 
 
 @asynccontextmanager

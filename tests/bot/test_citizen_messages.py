@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from bot.citizen_messages import CitizenMessenger
 from bot.messages import Button, Reply
+from bot.server import create_app
 from bot.store import Store
-from bot.web import create_app
 
 ANSWER = [Reply("Cơ quan đã trả lời phản ánh PA-2026-000001 của Bạn:\n\nĐã sửa đèn.",
                 (Button("⭐ 5", "rate:petition:PA-2026-000001:5"),))]

@@ -1,6 +1,7 @@
-"""The web chat's HTTP surface (bot.web), driven through Starlette's TestClient and httpx.
+"""The web chat's HTTP surface (bot/channels/web.py, served by bot/server.py), driven through
+Starlette's TestClient and httpx.
 
-Questions and button presses go through the real dialogue built by `bot.web.build_dialogue`
+Questions and button presses go through the real dialogue built by `bot.server.build_dialogue`
 (with the session's already-loaded knowledge); the checks on validation, concurrency and
 escaping use small stand-in dialogues so that they do not depend on what the bot answers.
 """
@@ -25,7 +26,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from bot import web
+from bot import server
+from bot.channels import web
 from bot.cli import main
 from bot.messages import Button, Incoming, Link, Reply
 from knowledge.base import Knowledge
@@ -78,8 +80,8 @@ def real_client(knowledge: Knowledge, tmp_path_factory: pytest.TempPathFactory):
     """The app over the real dialogue, as `python -m bot serve` builds it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Knowledge, "load", classmethod(lambda cls, *args, **kwargs: knowledge))
-        dialogue = web.build_dialogue(tmp_path_factory.mktemp("web") / "bot.db")
-    with TestClient(web.create_app(dialogue)) as client:
+        dialogue = server.build_dialogue(tmp_path_factory.mktemp("web") / "bot.db")
+    with TestClient(server.create_app(dialogue)) as client:
         yield client
 
 
@@ -90,7 +92,7 @@ def echo() -> Echo:
 
 @pytest.fixture
 def client(echo: Echo):
-    with TestClient(web.create_app(echo)) as client:
+    with TestClient(server.create_app(echo)) as client:
         yield client
 
 
@@ -243,7 +245,7 @@ def test_markup_in_a_question_to_the_real_bot_is_answered(real_client: TestClien
 
 
 def test_a_failing_dialogue_gets_a_json_error_not_a_crash() -> None:
-    with TestClient(web.create_app(Broken()), raise_server_exceptions=False) as client:
+    with TestClient(server.create_app(Broken()), raise_server_exceptions=False) as client:
         response = client.post("/api/chat", json={"user": "u1", "text": "xin chào"})
     assert response.status_code == 500
     assert response.json()["error"]
@@ -347,7 +349,7 @@ async def post_many(app, user: str, count: int) -> list[httpx.Response]:
 async def test_concurrent_messages_of_one_user_are_all_answered_one_at_a_time(
         threadpool: bool) -> None:
     dialogue = OneAtATime()
-    app = web.create_app(dialogue, threadpool=threadpool)
+    app = server.create_app(dialogue, threadpool=threadpool)
     responses = await post_many(app, "same-user", 12)
     assert [response.status_code for response in responses] == [200] * 12
     answered = sorted(response.json()["replies"][0]["text"] for response in responses)
@@ -379,8 +381,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict:
         calls["db"] = db
         return Echo()
 
-    monkeypatch.setattr(web, "build_dialogue", build_dialogue)
-    monkeypatch.setattr(web, "served_app", lambda dialogue, settings: ("app", dialogue))
+    monkeypatch.setattr(server, "build_dialogue", build_dialogue)
+    monkeypatch.setattr(server, "served_app", lambda dialogue, settings: ("app", dialogue))
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
     for name in ("BOT_HOST", "BOT_PORT", "BOT_DB"):
         monkeypatch.delenv(name, raising=False)
@@ -421,7 +423,7 @@ def test_serve_with_invalid_knowledge_names_the_problems_and_exits_2(
     def invalid(db: Path):
         raise KnowledgeError([problem])
 
-    monkeypatch.setattr(web, "build_dialogue", invalid)
+    monkeypatch.setattr(server, "build_dialogue", invalid)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2
     assert "knowledge/yaml/faq.yaml:12: answer: must not be empty" in result.stderr

@@ -1,4 +1,5 @@
-"""Which chat apps `bot serve` runs besides the web chat, decided by the environment.
+"""Which chat apps `bot serve` runs besides the web chat, decided by the environment
+(bot.server builds them from this plan).
 
 Telegram runs when TELEGRAM_BOT_TOKEN is set: by webhook on /webhooks/telegram when
 TELEGRAM_WEBHOOK_URL gives the public address, by polling otherwise. Zalo runs when ZALO_APP_ID
@@ -82,55 +83,3 @@ def check_channels(settings: Settings, workers: int = 1,
         if problem:
             problems.append(problem)
     return problems
-
-
-@dataclass
-class Channels:
-    """The configured chat apps, ready to mount and run."""
-
-    routes: list = field(default_factory=list)
-    # Async context managers to enter while the server runs (they start and stop the apps).
-    running: list = field(default_factory=list)
-    # channel name -> `async send(user_id, replies) -> bool`, for messages the bot starts.
-    senders: dict = field(default_factory=dict)
-    telegram: object | None = None
-    zalo: object | None = None
-
-
-def build_channels(dialogue, settings: Settings,
-                   environ: Mapping[str, str] = os.environ) -> Channels:
-    """The configured channels (see Channels)."""
-    plan = plan_channels(settings, 1, environ)
-    channels = Channels()
-    if plan.telegram:
-        from bot.channels.telegram import TelegramChannel, telegram_routes, telegram_running
-
-        telegram = TelegramChannel(dialogue, settings, webhook_url=plan.telegram_webhook_url,
-                                   secret_token=plan.telegram_secret)
-        channels.routes += telegram_routes(telegram)
-        channels.running.append(lambda: telegram_running(telegram))
-        channels.senders["telegram"] = telegram.send_replies
-        channels.telegram = telegram
-    if plan.zalo:
-        from bot.channels.zalo import ZaloChannel, zalo_routes
-
-        zalo = ZaloChannel(dialogue, settings)
-        channels.routes += zalo_routes(zalo)
-        channels.running.append(lambda: _zalo_running(zalo))
-        channels.senders["zalo"] = zalo.send_replies
-        channels.zalo = zalo
-    return channels
-
-
-def _zalo_running(channel):
-    from contextlib import asynccontextmanager
-
-    @asynccontextmanager
-    async def running():
-        await channel.start()
-        try:
-            yield channel
-        finally:
-            await channel.stop()
-
-    return running()

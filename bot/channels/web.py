@@ -1,6 +1,7 @@
 """The web chat: its page, the script a portal embeds, and the JSON API behind them.
 
-Run it with `python -m bot serve`, then open http://127.0.0.1:8080/ or ask the API:
+`bot.server` mounts these routes beside the other channels and the staff pages. Run it with
+`python -m bot serve`, then open http://127.0.0.1:8080/ or ask the API:
 
     curl -s localhost:8080/api/chat -H 'Content-Type: application/json' \\
          -d '{"user": "demo-1", "text": "đăng ký tạm trú cần giấy tờ gì"}'
@@ -21,18 +22,13 @@ Routes:
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -40,21 +36,18 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.config import Settings
 from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
+from bot.user_locks import UserLocks
 
-if TYPE_CHECKING:
-    from bot.dialogue import Dialogue
-
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parent.parent / "static"
 CHANNEL = "web"
 # The hard cap; the dialogue answers text over its own limit (4000 characters) politely.
 MAX_BODY_BYTES = 16 * 1024
 USER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Any portal may frame the chat (the province's portals are many and change). There are no
 # logins, so a framing page could at most lead a person to send a message as themselves.
-# Narrow it with create_app(frame_ancestors="https://portal.example.gov.vn").
+# Narrow it with bot.server.create_app(frame_ancestors="https://portal.example.gov.vn").
 FRAME_ANCESTORS = "*"
 
 log = logging.getLogger(__name__)
@@ -68,120 +61,27 @@ class BadRequest(Exception):
     """A request the client can fix; its message is sent back as {"error": ...}."""
 
 
-def build_dialogue(db_path: Path, settings: Settings | None = None) -> Dialogue:
-    """The dialogue over the committed knowledge, keeping its state in the SQLite file.
-
-    The settings come from the environment (bot.config) unless given; `db_path` wins over
-    BOT_DB. Raises knowledge.handkept.KnowledgeError when the knowledge files are invalid
-    (before the database is touched) and ValueError naming a malformed environment variable.
-    """
-    from bot.dialogue import Dialogue
-    from bot.store import Store
-    from knowledge.base import Knowledge
-
-    settings = replace(settings or Settings.from_env(), db_path=Path(db_path))
-    knowledge = Knowledge.load()
-    # The knowledge is millions of objects that live as long as the process: kept out of the
-    # garbage collector's full passes, which would otherwise stall answers for 100 ms and more.
-    gc.collect()
-    gc.freeze()
-    # The officers' answers and links from the review pages, followed while the bot runs.
-    return Dialogue(knowledge, Store(settings.db_path), settings,
-                    overrides_path=settings.overrides_path)
-
-
-def app_from_environment() -> Starlette:
-    """The app for one worker process of `bot serve --workers N` (database from BOT_DB)."""
-    settings = Settings.from_env()
-    return served_app(build_dialogue(settings.db_path), settings)
-
-
-def served_app(dialogue: Dialogue, settings: Settings) -> Starlette:
-    """What `bot serve` serves: the web chat, the staff pages under /staff, and the chat apps
-    the environment configures (bot/channels/setup.py)."""
-    from bot.channels.setup import build_channels
-    from bot.citizen_messages import CitizenMessenger
-    from bot.staff.app import staff_for
-
-    channels = build_channels(dialogue, settings)
-    messenger = CitizenMessenger(dialogue.store, channels.senders)
-    staff = staff_for(dialogue, messenger, channels)
-    return create_app(dialogue, extra_routes=[*channels.routes, staff.mount],
-                      running=[*channels.running, *staff.running],
-                      pending_messages=messenger.pending_for_web)
-
-
-def create_app(dialogue: Handles, *, static_dir: Path = STATIC_DIR,
-               frame_ancestors: str = FRAME_ANCESTORS, threadpool: bool = False,
-               extra_routes: Sequence[BaseRoute] = (),
-               running: Sequence[Callable[[], AbstractAsyncContextManager]] = (),
-               pending_messages: Callable[[str], list[Reply]] | None = None) -> Starlette:
-    """The web chat over `dialogue` (anything with `.handle(Incoming) -> list[Reply]`).
+def web_routes(dialogue: Handles, pending_messages: Callable[[str], list[Reply]], *,
+               static_dir: Path = STATIC_DIR, threadpool: bool = False,
+               ) -> tuple[list[BaseRoute], ChatEndpoint]:
+    """The web chat's routes over `dialogue` (anything with `.handle(Incoming) -> list[Reply]`),
+    and its chat endpoint (whose `.locks` hold each user's turn).
 
     `threadpool=True` runs each turn in a worker thread instead of on the event loop.
     `pending_messages(user)` gives the messages the bot started to a web citizen (a
-    petition's answer), served by GET /api/messages; by default those of the dialogue's store.
+    petition's answer), served by GET /api/messages.
     """
     chat = ChatEndpoint(dialogue, threadpool=threadpool)
-    if pending_messages is None and hasattr(dialogue, "store"):
-        from bot.citizen_messages import CitizenMessenger
-
-        pending_messages = CitizenMessenger(dialogue.store).pending_for_web
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", file_endpoint(static_dir / "chat.html", "text/html; charset=utf-8")),
         Route("/embed.js",
               file_endpoint(static_dir / "embed.js", "text/javascript; charset=utf-8")),
         Mount("/static", app=RevalidatedStaticFiles(directory=static_dir), name="static"),
         Route("/api/chat", chat, methods=["POST"]),
-        Route("/api/messages", messages_endpoint(pending_messages or (lambda user: []))),
+        Route("/api/messages", messages_endpoint(pending_messages)),
         Route("/healthz", healthz),
-        *extra_routes,
     ]
-    app = Starlette(routes=routes, lifespan=_upkeep(dialogue, running))
-    app.state.user_locks = chat.locks
-    app.add_middleware(SecurityHeaders, frame_ancestors=frame_ancestors)
-    return app
-
-
-# How often old messages are purged while the server runs (and once at start).
-PURGE_EVERY_SECONDS = 6 * 3600
-
-
-def _upkeep(dialogue: Handles,
-            running: Sequence[Callable[[], AbstractAsyncContextManager]] = ()):
-    """A lifespan that runs the chat apps (Telegram, Zalo) while the server runs, and purges
-    messages past their retention period, if the dialogue can."""
-    purge = getattr(dialogue, "purge_expired", None)
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with AsyncExitStack() as channels:
-            for start in running:
-                await channels.enter_async_context(start())
-            async with _purging(purge):
-                yield
-
-    return lifespan
-
-
-def _purging(purge):
-    @asynccontextmanager
-    async def purging() -> AsyncIterator[None]:
-        async def every_so_often() -> None:
-            while True:
-                removed = purge()
-                if removed:
-                    log.info("purged %d messages past their retention period", removed)
-                await asyncio.sleep(PURGE_EVERY_SECONDS)
-
-        task = asyncio.create_task(every_so_often()) if purge else None
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-
-    return purging()
+    return routes, chat
 
 
 def file_endpoint(path: Path, media_type: str) -> Callable[[Request], Awaitable[Response]]:
@@ -304,29 +204,6 @@ def unicode_text(field: str, value: str) -> str:
         raise BadRequest(f'"{field}" is not valid Unicode text (it has a lone surrogate)'
                          ) from error
     return value
-
-
-class UserLocks:
-    """One asyncio.Lock per user, dropped as soon as nobody holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-    @asynccontextmanager
-    async def hold(self, user: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(user, asyncio.Lock())
-        self._users[user] = self._users.get(user, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[user] -= 1
-            if not self._users[user]:
-                del self._users[user], self._locks[user]
 
 
 class SecurityHeaders:
