@@ -21,7 +21,8 @@ from pathlib import Path
 
 from bot.citizen_messages import CitizenMessenger
 from bot.staff.petitions import UNASSIGNED, InboxFilters, PetitionDesk
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge
 
@@ -57,7 +58,7 @@ def fill(store: Store, procedures: list[str], count: int, seed: int = 5,
             answered_at = updated = resolved.isoformat(timespec="seconds")
             closed_at = answered_at if status == "closed" else None
         rows.append((
-            f"PA-{created.astimezone(VIETNAM_TIME).year}-{number:06d}",
+            f"PA-{created.astimezone(VIETNAM).year}-{number:06d}",
             rng.choice(["telegram", "zalo", "web"]),
             str(rng.randint(1, 20_000)), f"Nguyễn Văn {rng.choice('ABCDEGHKLMNPQ')}",
             f"09{rng.randint(10_000_000, 99_999_999)}",

@@ -50,7 +50,8 @@ from bot.report_export import to_xlsx
 from bot.reports import INTENT_LABELS, Period, build_report, catalog_fields
 from bot.staff.accounts import Accounts
 from bot.staff.petitions import UNASSIGNED, PetitionDesk
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge
 
@@ -104,7 +105,7 @@ def fill_conversations(store: Store, people: list[tuple[str, str]], procedures: 
                        petitions: int, rng: random.Random) -> None:
     """Messages (a question and its reply), answered and unanswered questions and ratings
     over the year up to NOW, each table in one transaction."""
-    start = datetime(YEAR, 1, 1, tzinfo=VIETNAM_TIME).astimezone(UTC)
+    start = datetime(YEAR, 1, 1, tzinfo=VIETNAM).astimezone(UTC)
 
     def message_rows() -> Iterator[tuple]:
         for stamp in times(rng, messages // 2, start, NOW):
@@ -218,7 +219,7 @@ def time_report(db: Path, rounds: int) -> None:
         try:
             conn.execute("BEGIN")
             report = build_report(conn, Period.whole_year(YEAR), fields=fields,
-                                  today=NOW.astimezone(VIETNAM_TIME).date())
+                                  today=NOW.astimezone(VIETNAM).date())
         finally:
             conn.close()
         steps.append(("build_report", time.perf_counter() - started))
@@ -249,7 +250,7 @@ def time_report(db: Path, rounds: int) -> None:
 
 def inbox_cases(field: str, code: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Filter combinations an officer uses, as the inbox form puts them in the URL."""
-    today = NOW.astimezone(VIETNAM_TIME).date()
+    today = NOW.astimezone(VIETNAM).date()
     open_ = [("status", "new"), ("status", "in_progress"), ("status", "waiting")]
     return [
         ("everything, urgent first", []),

@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 
 from bot.messages import Button, Link, Reply
 from bot.store import Store
+from bot.vocabulary import CHANNELS
 
 log = logging.getLogger(__name__)
 
 WEB_CHANNEL = "web"
 # What a channel's sender does: True when every message was delivered.
 Sender = Callable[[str, list[Reply]], Awaitable[bool]]
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo", "web": "trang web"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class CitizenMessenger:
             return Outcome("queued", None, outbox_id)
         sender = self.senders.get(channel)
         if sender is None:
-            return self._failed(outbox_id, f"Kênh {CHANNEL_NAMES.get(channel, channel)} chưa "
+            return self._failed(outbox_id, f"Kênh {CHANNELS.label(channel)} chưa "
                                            "được cấu hình trên máy chủ này.")
         user = self.store.user(channel, user_id)
         if user is not None and user.unreachable:
@@ -116,9 +116,9 @@ class CitizenMessenger:
             return _unreachable_reason(channel)
         failed = self.store.failed_deliveries(channel, user_id, limit=1)
         if failed:
-            return (f"{CHANNEL_NAMES.get(channel, channel)} không chuyển được tin (mã lỗi "
+            return (f"{CHANNELS.label(channel)} không chuyển được tin (mã lỗi "
                     f"{failed[0].error_code}: {failed[0].error_message}).")
-        return f"{CHANNEL_NAMES.get(channel, channel)} không nhận tin; xem nhật ký máy chủ."
+        return f"{CHANNELS.label(channel)} không nhận tin; xem nhật ký máy chủ."
 
     def _now(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")

@@ -15,14 +15,14 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
 from bot.messages import Button, Incoming, Reply
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
 from handlers import (
-    HANDLERS,
+    contacts,
     documents,
     menu,
     online_help,
@@ -34,14 +34,15 @@ from handlers import (
 )
 from handlers.context import Context
 from handlers.forms import ASK_PENDING, DROP_TO_MENU, Form
+from handlers.intents import handler_for
 from handlers.petition_form import PETITION
+from handlers.procedure_turns import helpful_question, remember_topic, vietnam_day
 from handlers.rating_form import RATING
-from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
 from knowledge.conversation import ConversationReader
 from knowledge.live_overrides import OverridesWatcher
 from knowledge.topics import Topics, load_topics
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understander, Understanding
+from knowledge.understand import PROCEDURE, Topic, Understander, Understanding
 
 FORMS: dict[str, Form] = {form.name: form for form in (PETITION, RATING)}
 # An answer id in a "was this helpful?" button: a plain number of sane size, nothing else.
@@ -59,9 +60,6 @@ class Turn:
 # Asked in the middle of a form, these are answered and the form paused (with a procedure
 # question that names a procedure).
 QUESTIONS_BESIDE_A_FORM = frozenset({"contact", "online_help", "status", "help"})
-# Questions about contacts and online services are answered from the hand-kept knowledge;
-# procedure answers are recorded with their "was this helpful?" question.
-ANSWERED_QUESTION_INTENTS = frozenset({"contact", "online_help"})
 
 
 class FloodGuard:
@@ -247,63 +245,8 @@ class Dialogue:
         found = self.store.conversation_topic(ctx.channel, ctx.user, since=since)
         return Topic(found.procedure_code, found.aspect, found.alternatives) if found else None
 
-    def _remember_topic(self, ctx: Context, code: str, aspect: str | None,
-                        alternatives: tuple[str, ...] = ()) -> None:
-        self.store.save_conversation_topic(ctx.channel, ctx.user, code, aspect or OVERVIEW,
-                                           now=ctx.now, alternatives=alternatives)
-
     def _for_intent(self, ctx: Context, understanding: Understanding) -> list[Reply]:
-        intent = understanding.intent
-        if intent == PROCEDURE:
-            return self._procedure(ctx, understanding)
-        if intent == "complaint":
-            return [Reply(self._t("complaint_intro")), *PETITION.start(ctx)]
-        if intent == "feedback":
-            return [Reply(self._t("feedback_intro")), *RATING.start(ctx)]
-        if intent == "status":
-            return status.my_petitions(ctx)
-        if intent == "subscribe":
-            return subscriptions.subscribe(ctx)
-        if intent == "unsubscribe":
-            return subscriptions.unsubscribe(ctx)
-        if intent == "help":
-            return [Reply(self._t("help")), *menu.main_menu(ctx)]
-        if intent == OUT_OF_SCOPE:
-            self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
-                                         "out_of_scope", now=ctx.now)
-        elif intent in ANSWERED_QUESTION_INTENTS:
-            # Counted with the procedure answers in the quarterly "questions answered".
-            self.store.record_answer(ctx.channel, ctx.user, understanding.text, intent, None,
-                                     None, now=ctx.now)
-        return HANDLERS[intent](understanding, self.knowledge)
-
-    def _procedure(self, ctx: Context, understanding: Understanding) -> list[Reply]:
-        replies = procedures.handle(understanding, self.knowledge, _vietnam_day(ctx))
-        chosen = understanding.procedure
-        if chosen is None:
-            if understanding.not_in_data:
-                self.store.record_unanswered(ctx.channel, ctx.user, understanding.text,
-                                             "no_match", now=ctx.now)
-            elif understanding.needs_choice:
-                # A citizen who goes on without choosing ("mất bao lâu") is answered for the
-                # first reading, the others offered beside it.
-                first, *others = understanding.alternatives
-                self._remember_topic(ctx, first.code, understanding.aspect,
-                                     tuple(other.code for other in others))
-            return replies
-        self._remember_topic(ctx, chosen.code, understanding.aspect)
-        replies.append(self._helpful_question(ctx, understanding.text, chosen.code,
-                                              understanding.aspect))
-        return replies
-
-    def _helpful_question(self, ctx: Context, question: str, code: str,
-                          aspect: str | None) -> Reply:
-        """'Was this helpful?' under an answer; the answer is stored with the question."""
-        answer_id = self.store.record_answer(ctx.channel, ctx.user, question, PROCEDURE, code,
-                                             aspect, now=ctx.now)
-        return Reply(self._t("helpful.question"),
-                     (Button(self._t("helpful.yes"), f"helpful:{answer_id}:yes"),
-                      Button(self._t("helpful.no"), f"helpful:{answer_id}:no")))
+        return handler_for(understanding.intent)(ctx, understanding)
 
     # --- buttons --------------------------------------------------------------------------
 
@@ -355,7 +298,7 @@ class Dialogue:
             return form.start(ctx)
         return {
             "topics": lambda: menu.topics_menu(ctx),
-            "contacts": lambda: HANDLERS["contact"](
+            "contacts": lambda: contacts.handle(
                 self.understander.understand(self._t("menu.contacts")), self.knowledge),
             "online": lambda: [online_help.guide_menu(self.knowledge)],
             "mine": lambda: status.my_petitions(ctx),
@@ -369,16 +312,16 @@ class Dialogue:
         code, aspect = parsed
         record = self.knowledge.procedures[code]
         question = f"{record['name']} ({aspect})"
-        self._remember_topic(ctx, code, aspect)
-        return [procedures.answer(record, aspect, self._t, _vietnam_day(ctx)),
-                self._helpful_question(ctx, question, code, aspect)]
+        remember_topic(ctx, code, aspect)
+        return [procedures.answer(record, aspect, self._t, vietnam_day(ctx)),
+                helpful_question(ctx, question, code, aspect)]
 
     def _documents_button(self, ctx: Context, rest: str) -> list[Reply] | None:
         parsed = documents.parse_payload(rest)
         if parsed is None or parsed[0] not in self.knowledge.procedures:
             return None
         code, case, start = parsed
-        self._remember_topic(ctx, code, "documents")
+        remember_topic(ctx, code, "documents")
         return _listed(procedures.documents_reply(self.knowledge.procedures[code], case, start,
                                                   self._t))
 
@@ -413,11 +356,6 @@ class Dialogue:
         """The answer to a message of `user` on the command line, as `python -m bot ask`
         prints it; one user's messages are one conversation."""
         return self.turn(Incoming("cli", user, text=text))
-
-
-def _vietnam_day(ctx: Context) -> date:
-    """The citizen's date, which dated fee rules are read against."""
-    return ctx.now.astimezone(VIETNAM_TIME).date()
 
 
 def _listed(reply: Reply | None) -> list[Reply] | None:

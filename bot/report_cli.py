@@ -63,9 +63,9 @@ def report(period: Period | None, db: Path, xlsx_path: Path | None, csv_path: Pa
     """
     from bot.report_export import format_value, headline
     from bot.reports import Period, imported_fields, snapshot_report
-    from bot.store import VIETNAM_TIME
+    from bot.vocabulary import VIETNAM
 
-    day = today.date() if today else datetime.now(VIETNAM_TIME).date()
+    day = today.date() if today else datetime.now(VIETNAM).date()
     period = period or Period.quarter_of(day)
     conn = _open_read_only(db)
     try:

@@ -42,7 +42,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import (
+    CHANNELS,
+    INTENTS,
+    OPEN_PETITION_STATUSES,
+    PETITION_STATUSES,
+    RATING_SUBJECTS,
+    VIETNAM,
+)
 
 SATISFACTION_GOAL = 0.9
 NEWS_PER_MONTH_GOAL = 2
@@ -52,34 +60,13 @@ RESOLVED_STATUSES = ("answered", "closed")
 HANDED_OFF_STATUSES = ("transferred", "duplicate")
 
 # Labels for staff-facing reports (citizen-facing texts live in knowledge/locales).
-STATUS_LABELS = {
-    "new": "Mới tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "waiting": "Chờ bổ sung thông tin",
-    "answered": "Đã trả lời",
-    "closed": "Đã đóng",
-    "transferred": "Đã chuyển cơ quan có thẩm quyền",
-    "duplicate": "Trùng lặp",
-}
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Trang web"}
-SUBJECT_LABELS = {"visit": "Lần đến làm thủ tục", "procedure": "Việc giải quyết hồ sơ",
-                  "bot": "Trợ lý ảo"}
+STATUS_LABELS = PETITION_STATUSES.labels()
+CHANNEL_LABELS = CHANNELS.labels()
+SUBJECT_LABELS = RATING_SUBJECTS.labels()
 REASON_LABELS = {"no_match": "Không có trong dữ liệu thủ tục", "out_of_scope": "Ngoài phạm vi",
                  "unhelpful": "Người dân đánh giá chưa hữu ích"}
 # The topic of an answer that is not about one procedure.
-INTENT_LABELS = {
-    "procedure": "Thủ tục (chưa rõ lĩnh vực)",
-    "contact": "Liên hệ, địa chỉ cơ quan",
-    "online_help": "Hướng dẫn dịch vụ công trực tuyến",
-    "complaint": "Phản ánh, kiến nghị",
-    "feedback": "Đánh giá, góp ý",
-    "status": "Tra cứu tình trạng phản ánh",
-    "subscribe": "Đăng ký nhận tin",
-    "unsubscribe": "Hủy nhận tin",
-    "smalltalk": "Trò chuyện",
-    "help": "Hướng dẫn sử dụng",
-    "faq": "Câu hỏi thường gặp",
-}
+INTENT_LABELS = {**INTENTS.labels(), "faq": "Câu hỏi thường gặp"}
 UNKNOWN_FIELD = "Chưa phân loại"
 UNKNOWN_AGENCY = "Chưa giao cơ quan"
 # Days from receipt to resolution, by upper bound (inclusive): "3–7 ngày" is more than 3 days
@@ -88,7 +75,7 @@ RESOLVE_DAY_BUCKETS = ((1, "≤ 1 ngày"), (3, "1–3 ngày"), (7, "3–7 ngày"
                        (30, "15–30 ngày"), (None, "> 30 ngày"))
 
 # SQLite date modifiers that turn a stored UTC time into the Vietnamese calendar.
-_OFFSET_HOURS = int(VIETNAM_TIME.utcoffset(None).total_seconds() // 3600)
+_OFFSET_HOURS = int(VIETNAM.utcoffset(None).total_seconds() // 3600)
 _LOCAL = f"'{_OFFSET_HOURS:+d} hours'"
 _LOCAL_DAY = f"date({{column}}, {_LOCAL})"
 _LOCAL_WEEK = f"date({{column}}, {_LOCAL}, '-6 days', 'weekday 1')"  # its Monday
@@ -224,7 +211,7 @@ def _monday(day: date) -> date:
 
 def _utc_start(day: date) -> str:
     """The first moment of a Vietnamese day, written the way bot.store writes times."""
-    local = datetime.combine(day, time(), VIETNAM_TIME)
+    local = datetime.combine(day, time(), VIETNAM)
     return local.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -352,7 +339,7 @@ def build_report(
     A report on a busy server is best built on a connection of its own.
     """
     conn = _connection(db)
-    today = today or datetime.now(VIETNAM_TIME).date()
+    today = today or datetime.now(VIETNAM).date()
     # Before the period starts, as_of falls before it: every range is empty, every figure 0.
     as_of = min(period.end, today)
     fields = catalog_fields() if fields is None else fields
@@ -595,7 +582,7 @@ def _buckets(days: Iterable[float]) -> dict[str, int]:
 
 
 def _status_order(status: str) -> int:
-    return PETITION_STATUSES.index(status) if status in PETITION_STATUSES else len(
+    return PETITION_STATUSES.values.index(status) if status in PETITION_STATUSES else len(
         PETITION_STATUSES)
 
 

@@ -38,7 +38,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from sqlite_utils import Database
 
-from bot.store import VIETNAM_TIME
+from bot.vocabulary import VIETNAM
 from knowledge.base import Knowledge
 from knowledge.live_overrides import OverrideMatcher
 from knowledge.normalize import fold
@@ -147,7 +147,7 @@ def _utc_bound(moment: date | datetime, *, end: bool) -> str:
         instant = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     else:
         day = moment + timedelta(days=1) if end else moment
-        instant = datetime.combine(day, time(), tzinfo=VIETNAM_TIME)
+        instant = datetime.combine(day, time(), tzinfo=VIETNAM)
     return instant.astimezone(UTC).isoformat(timespec="seconds")
 
 

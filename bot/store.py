@@ -20,27 +20,20 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.migrations import migrate, write_transaction
+from bot.vocabulary import RATING_SUBJECTS, VIETNAM
 
-# Petition codes carry the year the citizen sees on their calendar, in Vietnam (UTC+7, no DST).
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
-
-# A petition's statuses (petitions.status), in the order staff read them; the open ones are
-# those in which the agency still owes the citizen something: only these can be late.
-OPEN_PETITION_STATUSES = ("new", "in_progress", "waiting")
-PETITION_STATUSES = (*OPEN_PETITION_STATUSES, "answered", "closed", "transferred", "duplicate")
 TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "ratings",
           "answers", "unanswered")
-RATING_SUBJECTS = ("visit", "procedure", "bot")
 UNANSWERED_REASONS = ("no_match", "out_of_scope", "unhelpful")
 DIRECTIONS = ("in", "out")
 
@@ -354,7 +347,7 @@ class Store:
                 [channel, user_id, name, phone, email, content, agency, place, procedure_code,
                  _json(list(attachments)), due_date.isoformat(), stamp, stamp],
             ).lastrowid
-            code = f"PA-{when.astimezone(VIETNAM_TIME).year}-{petition_id:06d}"
+            code = f"PA-{when.astimezone(VIETNAM).year}-{petition_id:06d}"
             self.db.execute("UPDATE petitions SET code = ? WHERE id = ?", [code, petition_id])
         petition = self.petition_by_code(code)
         assert petition is not None
@@ -389,13 +382,26 @@ class Store:
         now: datetime | None = None,
     ) -> int:
         _require(subject, RATING_SUBJECTS, "subject")
-        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-            raise ValueError(f"score must be a whole number from 1 to 5, not {score!r}")
+        _require_score(score)
         return self._insert(
             "ratings",
             channel=channel, user_id=user_id, subject=subject, procedure_code=procedure_code,
             score=score, comment=comment, created_at=_iso(now),
         )
+
+    def rate_petition(self, channel: str, user_id: str, petition_id: int, score: int,
+                      now: datetime | None = None) -> bool:
+        """Stores the citizen's rating of how their petition was handled, unless it already
+        has one (the buttons may be pressed twice); True when stored."""
+        _require_score(score)
+        with self.writing() as db:
+            taken = db.execute("SELECT 1 FROM ratings WHERE subject = 'petition' AND "
+                               "petition_id = ?", [petition_id]).fetchone()
+            if taken:
+                return False
+            self._insert("ratings", channel=channel, user_id=user_id, subject="petition",
+                         petition_id=petition_id, score=score, created_at=_iso(now))
+        return True
 
     @_serialised
     def record_answer(
@@ -663,7 +669,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _require(value: str, allowed: tuple[str, ...], name: str) -> None:
+def _require_score(score: object) -> None:
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValueError(f"score must be a whole number from 1 to 5, not {score!r}")
+
+
+def _require(value: str, allowed: Iterable[str], name: str) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 

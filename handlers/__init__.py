@@ -1,24 +1,19 @@
 """One module per intent; each turns an Understanding into replies, knowing no platform.
 
-The intents that need no state are answered through HANDLERS; petitions, ratings, status and
-subscriptions keep state in the store and are routed by bot.dialogue.
+Each module registers what answers its intent with `handlers.intents.answers`; importing this
+package registers them all, so that the dialogue (bot/dialogue.py) dispatches every intent
+through `handlers.intents.handler_for`. Buttons and forms are routed by the dialogue too.
 """
 
-from __future__ import annotations
-
-from collections.abc import Callable
-
-from bot.messages import Reply
-from handlers import contacts, online_help, out_of_scope, smalltalk
-from knowledge.base import Knowledge
-from knowledge.understand import Understanding
-
-Handler = Callable[[Understanding, Knowledge], list[Reply]]
-
-HANDLERS: dict[str, Handler] = {
-    "contact": contacts.handle,
-    "online_help": online_help.handle,
-    "smalltalk": smalltalk.handle,
-    "help": smalltalk.help_reply,
-    "out_of_scope": out_of_scope.handle,
-}
+from handlers import (  # noqa: F401  (imported for their registrations)
+    contacts,
+    menu,
+    online_help,
+    out_of_scope,
+    petition_form,
+    procedure_turns,
+    rating_form,
+    smalltalk,
+    status,
+    subscriptions,
+)

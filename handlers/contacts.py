@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.messages import Link, Reply
+from handlers.context import Context
+from handlers.intents import answers
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
 
@@ -57,3 +59,9 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
         lines, links = contact_lines(knowledge, contacts_for(knowledge, "support"))
     text_lines.extend(lines or [t("contact.none_confirmed")])
     return [Reply("\n".join(text_lines), links=tuple(links))]
+
+
+@answers("contact")
+def answer(ctx: Context, understanding: Understanding) -> list[Reply]:
+    ctx.record_answered(understanding.text, "contact")
+    return handle(understanding, ctx.knowledge)

@@ -32,3 +32,9 @@ class Context:
 
     def t(self, key: str, **values: object) -> str:
         return self.knowledge.handkept.text(key, **values)
+
+    def record_answered(self, question: str, intent: str) -> None:
+        """Counts a question answered from the hand-kept knowledge (contacts, online
+        services) with the procedure answers in the quarterly "questions answered"."""
+        self.store.record_answer(self.channel, self.user, question, intent, None, None,
+                                 now=self.now)

@@ -1,12 +1,14 @@
-"""The main menu and the procedures of each topic."""
+"""The main menu, the help that leads to it, and the procedures of each topic."""
 
 from __future__ import annotations
 
 from bot.messages import Button, Reply
+from bot.vocabulary import OVERVIEW
 from handlers.context import Context
+from handlers.intents import answers
 from handlers.procedure_facts import shorten
 from handlers.procedures import aspect_payload
-from knowledge.aspects import OVERVIEW
+from knowledge.understand import Understanding
 
 MAIN_MENU = (
     ("menu.topics", "menu:topics"),
@@ -38,3 +40,8 @@ def topic_procedures(ctx: Context, topic_id: str) -> list[Reply]:
         for code in topic.procedures if code in ctx.knowledge.procedures)
     return [Reply(ctx.t("menu.topic_intro", topic=topic.label["vi"]),
                   (*buttons, Button(ctx.t("menu.back_topics"), "menu:topics")))]
+
+
+@answers("help")
+def help_turn(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return [Reply(ctx.t("help")), *main_menu(ctx)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot.messages import Button, Link, Reply
+from handlers.context import Context
+from handlers.intents import answers
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
 
@@ -58,3 +60,9 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
         if reply is not None:
             return [reply]
     return [guide_menu(knowledge)]
+
+
+@answers("online_help")
+def answer(ctx: Context, understanding: Understanding) -> list[Reply]:
+    ctx.record_answered(understanding.text, "online_help")
+    return handle(understanding, ctx.knowledge)

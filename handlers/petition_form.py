@@ -7,13 +7,14 @@ it, and the date by which the agency answers, counted in working days.
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
 
 from bot.messages import Button, Reply
+from bot.vocabulary import PROCEDURE, VIETNAM
 from bot.working_days import default_calendar
 from handlers.context import Context
 from handlers.forms import Form, Invalid, Step, choice
-from knowledge.understand import PROCEDURE, Understander
+from handlers.intents import answers
+from knowledge.understand import Understander, Understanding
 
 MIN_CONTENT_CHARS = 15
 MAX_SHORT_FIELD_CHARS = 200
@@ -23,7 +24,6 @@ ATTACHMENT_CHANNELS = frozenset({"telegram", "zalo"})
 ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
-VIETNAM = timezone(timedelta(hours=7))
 
 _MOBILE_RE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")
@@ -159,3 +159,8 @@ PETITION = Form(
     cancelled_key="petition.cancelled",
     label_key="form.name.petition",
 )
+
+
+@answers("complaint")
+def start(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return [Reply(ctx.t("complaint_intro")), *PETITION.start(ctx)]

@@ -9,8 +9,6 @@ the dialogue gives its polite "out-of-date button" reply.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from bot.messages import Button, Reply
 from handlers.context import Context
 from handlers.status import TICKET_RE
@@ -31,7 +29,8 @@ def rate(ctx: Context, rest: str) -> list[Reply] | None:
         return None
     if petition.status != "closed":
         return None  # reopened since the buttons were sent
-    if not _record_once(ctx, petition.id, int(score)):
+    if not ctx.store.rate_petition(ctx.channel, ctx.user, petition.id, int(score),
+                                   now=ctx.now):
         return [Reply(ctx.t("petition.rate.already", code=petition.code))]
     if int(score) <= LOW_SCORE:
         return [Reply(ctx.t("petition.rate.thanks_low", code=petition.code),
@@ -39,18 +38,3 @@ def rate(ctx: Context, rest: str) -> list[Reply] | None:
                        Button(ctx.t("menu.button"), "menu")))]
     return [Reply(ctx.t("petition.rate.thanks", code=petition.code),
                   (Button(ctx.t("menu.button"), "menu"),))]
-
-
-def _record_once(ctx: Context, petition_id: int, score: int) -> bool:
-    """Stores the rating unless the petition already has one; True when stored."""
-    now = ctx.now if ctx.now.tzinfo is not None else ctx.now.replace(tzinfo=UTC)
-    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
-    with ctx.store.writing() as db:
-        taken = db.execute("SELECT 1 FROM ratings WHERE subject = ? AND petition_id = ?",
-                           [SUBJECT, petition_id]).fetchone()
-        if taken:
-            return False
-        db.execute("INSERT INTO ratings (channel, user_id, subject, petition_id, score, "
-                   "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [ctx.channel, ctx.user, SUBJECT, petition_id, score, stamp])
-    return True

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from bot.messages import Button, Reply
+from bot.vocabulary import RATING_FORM_SUBJECTS, RATING_SUBJECTS
 from handlers.context import Context
 from handlers.forms import Form, Invalid, Step, choice
+from handlers.intents import answers
+from knowledge.understand import Understanding
 
-SUBJECTS = ("visit", "procedure", "bot")
+SUBJECTS = RATING_FORM_SUBJECTS
 SCORES = (5, 4, 3, 2, 1)
 MAX_COMMENT_CHARS = 1000
 
@@ -44,7 +47,7 @@ RATING = Form(
     name="rating",
     steps=(
         Step("subject", lambda ctx, data: ctx.t("rating.ask_subject"), _accept_subject,
-             choices=lambda ctx, data: tuple(Button(ctx.t(f"rating.subject.{s}"), choice(s))
+             choices=lambda ctx, data: tuple(Button(ctx.t(RATING_SUBJECTS.text_key(s)), choice(s))
                                              for s in SUBJECTS),
              free_text=False),
         Step("score", lambda ctx, data: ctx.t("rating.ask_score"), _accept_score,
@@ -57,3 +60,8 @@ RATING = Form(
     cancelled_key="rating.cancelled",
     label_key="form.name.rating",
 )
+
+
+@answers("feedback")
+def start(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return [Reply(ctx.t("feedback_intro")), *RATING.start(ctx)]

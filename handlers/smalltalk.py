@@ -1,8 +1,10 @@
-"""Greetings, thanks, goodbyes and help: short, and always pointing to what the bot can do."""
+"""Greetings, thanks and goodbyes: short, and always pointing to what the bot can do."""
 
 from __future__ import annotations
 
 from bot.messages import Reply
+from handlers.context import Context
+from handlers.intents import answers
 from knowledge.aspects import AspectDetector
 from knowledge.base import Knowledge
 from knowledge.understand import Understanding
@@ -20,5 +22,6 @@ def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
     return [Reply(knowledge.handkept.text(kind.aspect if kind else "smalltalk_hello"))]
 
 
-def help_reply(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:
-    return [Reply(knowledge.handkept.text("help"))]
+@answers("smalltalk")
+def answer(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return handle(understanding, ctx.knowledge)

@@ -6,7 +6,10 @@ import re
 
 from bot.messages import Button, Reply
 from bot.store import Petition
+from bot.vocabulary import PETITION_STATUSES
 from handlers.context import Context
+from handlers.intents import answers
+from knowledge.understand import Understanding
 
 TICKET_RE = re.compile(r"\bPA-\d{4}-\d{6}\b", re.IGNORECASE)
 MAX_LISTED = 8
@@ -20,11 +23,16 @@ def ticket_in(text: str) -> str | None:
 
 
 def _status(ctx: Context, petition: Petition) -> str:
-    return ctx.t(f"petition.status.{petition.status}")
+    return ctx.t(PETITION_STATUSES.text_key(petition.status))
 
 
 def _due(petition: Petition) -> str:
     return petition.due_date.strftime("%d/%m/%Y")
+
+
+@answers("status")
+def status_turn(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return my_petitions(ctx)
 
 
 def my_petitions(ctx: Context) -> list[Reply]:

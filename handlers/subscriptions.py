@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.messages import Button, Reply
 from handlers.context import Context
+from handlers.intents import answers
+from knowledge.understand import Understanding
 
 
 def _current(ctx: Context) -> list[str]:
@@ -46,3 +48,13 @@ def unsubscribe(ctx: Context) -> list[Reply]:
     ctx.store.set_topics(ctx.channel, ctx.user, [])
     return [Reply(ctx.t("unsubscribe_intro"),
                   (Button(ctx.t("subscribe.again_button"), "menu:news"),))]
+
+
+@answers("subscribe")
+def subscribe_turn(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return subscribe(ctx)
+
+
+@answers("unsubscribe")
+def unsubscribe_turn(ctx: Context, understanding: Understanding) -> list[Reply]:
+    return unsubscribe(ctx)

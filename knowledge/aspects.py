@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.vocabulary import ASPECTS as VOCABULARY_ASPECTS
+from bot.vocabulary import OVERVIEW  # noqa: F401  (re-exported)
 from knowledge.normalize import folded_words
 
 GAP = "…"
-ASPECTS = ("documents", "fee", "duration", "where", "online", "steps", "result", "conditions")
-OVERVIEW = "overview"
+# The aspects themselves are bot.vocabulary.ASPECTS (re-exported here for the detector's users).
+ASPECTS = VOCABULARY_ASPECTS.values
 
 
 @dataclass(frozen=True)

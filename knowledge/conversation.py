@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from knowledge.aspects import OVERVIEW, AspectMatch
+from bot.vocabulary import OVERVIEW
+from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge
 from knowledge.normalize import NormalizedText, folded_words
 from knowledge.ranking import RankedProcedure

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.vocabulary import PROCEDURE
 from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge, alias_pairs, faq_example_index
 from knowledge.normalize import NormalizedText, Token
@@ -38,7 +39,6 @@ from knowledge.similarity import ExampleIndex
 
 logger = logging.getLogger(__name__)
 
-PROCEDURE = "procedure"
 FAQ = "faq"
 # How close (cosine over words, pairs and letter trigrams of the content words) a question must
 # be to an override's phrase to be answered by it when it does not say exactly the same.

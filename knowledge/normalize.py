@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.vocabulary import FINAL_Y_RE
+from bot.vocabulary import fold as vocabulary_fold
+
 # Combining tone marks and the Telex letter that types each of them.
 TONE_LETTERS = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 _TONE_BY_LETTER = {letter: mark for mark, letter in TONE_LETTERS.items()}
@@ -37,16 +40,8 @@ _VOWELS = set("aăâeêioôơuưy")
 
 
 # "ký"/"kí", "lý"/"lí", "quý"/"quí": both spellings are correct after a consonant; one form.
-_FINAL_Y_RE = re.compile(r"\b(ch|gh|kh|ng|nh|ph|qu|th|tr|[bcdghklmnprstvx])y(?=[sfrxj]?\b)")
-
-
-# Words repeat a great deal across names and messages: both forms are cached.
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Lower-case ASCII form: diacritics removed, đ -> d, 'ky' -> 'ki'."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _FINAL_Y_RE.sub(r"\1i", stripped.replace("đ", "d"))
+# Words repeat a great deal across names and messages: their folded form is cached.
+fold = lru_cache(maxsize=200_000)(vocabulary_fold)
 
 
 @lru_cache(maxsize=200_000)
@@ -60,7 +55,7 @@ def mark_key(token: str) -> str:
             tone = TONE_LETTERS[ch]
         elif not unicodedata.combining(ch) or ch in _VOWEL_MARKS:
             kept.append(ch)
-    return _FINAL_Y_RE.sub(r"\1i", unicodedata.normalize("NFC", "".join(kept))) + tone
+    return FINAL_Y_RE.sub(r"\1i", unicodedata.normalize("NFC", "".join(kept))) + tone
 
 
 def has_diacritics(text: str) -> bool:

@@ -31,12 +31,13 @@ import tempfile
 from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.vocabulary import VIETNAM
 from knowledge.handkept import FaqEntry, Source
 from knowledge.schema_check import (
     MAX_FAQ_ANSWER_CHARS,
@@ -55,7 +56,6 @@ from knowledge.schema_check import (
 
 DEFAULT_PATH = Path("var/knowledge-overrides.yaml")
 # Dates in the officer-written answers' source are the agency's dates.
-VIETNAM = timezone(timedelta(hours=7))
 MAX_PHRASE_CHARS = 300
 MAX_PHRASES = 100
 _CODE_RE = re.compile(r"^\d\.\d{6}$")

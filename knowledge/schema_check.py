@@ -17,13 +17,16 @@ from __future__ import annotations
 import datetime
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.vocabulary import ASPECTS as VOCABULARY_ASPECTS
+from bot.vocabulary import INTENTS as VOCABULARY_INTENTS
+from bot.vocabulary import fold as vocabulary_fold
 
 # libyaml's safe loader when PyYAML has it (several times faster), else the pure one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,21 +57,9 @@ CONTACT_PURPOSES = (
 # The value a contact of each kind must have before it can be shown.
 VALUE_OF_KIND = {"hotline": "phone", "email": "email", "web": "url", "office": "address"}
 
-INTENTS = (
-    "procedure",
-    "contact",
-    "online_help",
-    "complaint",
-    "feedback",
-    "status",
-    "subscribe",
-    "unsubscribe",
-    "smalltalk",
-    "help",
-    "out_of_scope",
-)
+INTENTS = VOCABULARY_INTENTS.values
 MIN_INTENT_EXAMPLES = 10
-ASPECTS = ("documents", "fee", "duration", "where", "online", "steps", "result", "conditions")
+ASPECTS = VOCABULARY_ASPECTS.values
 LANGUAGES = ("vi", "en")
 # Every text key the code asks for; a test checks that the code asks for no other.
 REQUIRED_TEXT_KEYS = (
@@ -439,10 +430,8 @@ def _entries(root: Node, key: str, out: _File) -> list[tuple[str, Node]]:
 
 
 def fold(value: str) -> str:
-    """Lower case without diacritics or extra spaces, the way matching compares words."""
-    decomposed = unicodedata.normalize("NFD", value.casefold().replace("đ", "d"))
-    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return " ".join(plain.split())
+    """Folded the way matching compares words (bot.vocabulary.fold), without extra spaces."""
+    return " ".join(vocabulary_fold(value).split())
 
 
 def _check_unique(items: Iterable[tuple], what: str, out: _File) -> None:

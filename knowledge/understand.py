@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from knowledge.aspects import OVERVIEW, AspectMatch
+from bot.vocabulary import OUT_OF_SCOPE, OVERVIEW, PROCEDURE
+from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge
 from knowledge.normalize import NormalizedText, Token, folded_words, marked_words
 from knowledge.ranking import RankedProcedure, contains_phrase
@@ -24,8 +25,6 @@ from knowledge.ranking import RankedProcedure, contains_phrase
 if TYPE_CHECKING:
     from knowledge.live_overrides import OverrideMatcher
 
-PROCEDURE = "procedure"
-OUT_OF_SCOPE = "out_of_scope"
 
 # An intent example this close settles the intent whatever the procedures say.
 SURE_INTENT = 0.72

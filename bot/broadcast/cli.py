@@ -40,7 +40,8 @@ from bot.broadcast.announcements import (
     Announcements,
 )
 from bot.config import Settings
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 
 DB_OPTION = click.option("--db", envvar="BOT_DB", type=click.Path(dir_okay=False,
                          path_type=Path), default=Path("var/bot.db"), show_default=True,
@@ -56,7 +57,7 @@ class _VietnamTime(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.strptime(value.strip(), AT_FORMAT).replace(tzinfo=VIETNAM_TIME)
+            return datetime.strptime(value.strip(), AT_FORMAT).replace(tzinfo=VIETNAM)
         except ValueError:
             self.fail(f"{value!r} is not a time like 2026-07-01 08:00 (Vietnam time)", param,
                       ctx)
@@ -112,7 +113,7 @@ def _state(announcement: Announcement) -> str:
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(VIETNAM_TIME).strftime(AT_FORMAT) if moment else "-"
+    return moment.astimezone(VIETNAM).strftime(AT_FORMAT) if moment else "-"
 
 
 @click.group()

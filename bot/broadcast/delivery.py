@@ -55,7 +55,8 @@ from typing import Protocol
 
 from bot.broadcast.announcements import Announcement, Announcements
 from bot.config import Settings
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 
 log = logging.getLogger(__name__)
 
@@ -353,9 +354,9 @@ class Broadcaster:
         return closed
 
     def _next_day(self, channel: str, now: datetime) -> datetime:
-        local = now.astimezone(VIETNAM_TIME)
+        local = now.astimezone(VIETNAM)
         tomorrow = datetime(local.year, local.month, local.day,
-                            tzinfo=VIETNAM_TIME) + timedelta(days=1)
+                            tzinfo=VIETNAM) + timedelta(days=1)
         quiet = self.rules[channel].quiet_hours
         if quiet and _in_quiet_hours(tomorrow, quiet):
             tomorrow = _quiet_hours_end(tomorrow, quiet)
@@ -363,11 +364,11 @@ class Broadcaster:
 
     def _used(self, channel: str) -> int:
         """Copies sent (or being sent) today, Vietnam's day, on the channel."""
-        now = self.clock().astimezone(VIETNAM_TIME)
+        now = self.clock().astimezone(VIETNAM)
         day = now.date().isoformat()
         known = self._used_today.get(channel)
         if known is None or known[0] != day:
-            midnight = datetime(now.year, now.month, now.day, tzinfo=VIETNAM_TIME)
+            midnight = datetime(now.year, now.month, now.day, tzinfo=VIETNAM)
             rows = self.store.rows(
                 "SELECT count(*) AS n FROM announcement_deliveries WHERE channel = ? AND "
                 "(status = 'sending' OR (status = 'sent' AND sent_at >= ?))",
@@ -662,14 +663,14 @@ def _try_lock(path: Path) -> contextlib.AbstractContextManager | None:
 
 def _in_quiet_hours(moment: datetime, quiet: tuple[int, int]) -> bool:
     start, end = quiet
-    hour = moment.astimezone(VIETNAM_TIME).hour
+    hour = moment.astimezone(VIETNAM).hour
     return hour >= start or hour < end if start > end else start <= hour < end
 
 
 def _quiet_hours_end(moment: datetime, quiet: tuple[int, int]) -> datetime:
     """When the quiet hours `moment` falls in end (UTC)."""
-    local = moment.astimezone(VIETNAM_TIME)
-    end = datetime(local.year, local.month, local.day, quiet[1], tzinfo=VIETNAM_TIME)
+    local = moment.astimezone(VIETNAM)
+    end = datetime(local.year, local.month, local.day, quiet[1], tzinfo=VIETNAM)
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(UTC)

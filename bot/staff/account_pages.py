@@ -16,7 +16,7 @@ from starlette.routing import Route
 from bot.staff.accounts import AccountError
 from bot.staff.security import csrf_ok, log_in, log_out, safe_next
 from bot.staff.site import StaffSite, client_address
-from bot.store import VIETNAM_TIME
+from bot.vocabulary import VIETNAM
 
 AUDIT_PAGE_SIZE = 100
 LOGIN_MESSAGES = {
@@ -47,7 +47,7 @@ def account_routes(site: StaffSite, guarded) -> list[Route]:
             site.audit.record(username.strip().lower() or None, "login.failed",
                               details={"reason": result.reason},
                               address=client_address(request))
-            until = result.retry_at.astimezone(VIETNAM_TIME).strftime("%H:%M") \
+            until = result.retry_at.astimezone(VIETNAM).strftime("%H:%M") \
                 if result.retry_at else ""
             return site.render(request, "login.html", status_code=401,
                                error=LOGIN_MESSAGES[result.reason].format(until=until),

@@ -27,9 +27,9 @@ from bot.broadcast.announcements import (
     Announcements,
 )
 from bot.broadcast.render import preview
-from bot.reports import CHANNEL_LABELS
 from bot.staff.site import StaffSite
-from bot.store import VIETNAM_TIME
+from bot.vocabulary import CHANNELS as VOCABULARY_CHANNELS
+from bot.vocabulary import VIETNAM
 
 PAGE_SIZE = 50
 DELIVERY_LABELS = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi",
@@ -46,7 +46,8 @@ def announcement_routes(site: StaffSite, guard, board: Announcements, news_topic
         return site.render(request, template, status_code=status_code,
                            status_labels=STATUS_LABELS, topic_labels=topic_labels,
                            news_topics=news_topics, channels=CHANNELS,
-                           channel_labels=CHANNEL_LABELS, delivery_labels=DELIVERY_LABELS,
+                           channel_labels=VOCABULARY_CHANNELS.labels(),
+                           delivery_labels=DELIVERY_LABELS,
                            requires_approval=board.requires_approval, **values)
 
     async def listing(request: Request) -> Response:
@@ -150,7 +151,7 @@ def _send_at(form) -> datetime | None:
     if not raw or form.get("when") == "now":
         return None
     try:
-        return datetime.fromisoformat(raw).replace(tzinfo=VIETNAM_TIME)
+        return datetime.fromisoformat(raw).replace(tzinfo=VIETNAM)
     except ValueError:
         raise ValueError("Thời điểm gửi không hợp lệ.") from None
 

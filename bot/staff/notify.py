@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from bot.citizen_messages import CHANNEL_NAMES
 from bot.config import Settings
 from bot.staff.petitions import OPEN_STATUSES, shortened
 from bot.staff.site import vn_date
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import CHANNELS, VIETNAM
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class StaffNotifier:
         for row in rows:
             message = GroupPost(
                 self.text("staff.notify.new", code=row["code"],
-                          channel=CHANNEL_NAMES.get(row["channel"], row["channel"]),
+                          channel=CHANNELS.label(row["channel"]),
                           summary=_summary(row["content"]), due=_vn_date(row["due_date"])),
                 *self._button("staff.notify.open", f"/staff/petitions/{row['code']}"))
             if not await self.post(message):
@@ -78,7 +78,7 @@ class StaffNotifier:
 
     async def digest_if_due(self) -> bool:
         """Posts the overdue petitions once a day, from the digest hour; True if posted."""
-        now = self._now().astimezone(VIETNAM_TIME)
+        now = self._now().astimezone(VIETNAM)
         today = now.date().isoformat()
         if now.hour < self.settings.staff_digest_hour or self._last_digest() == today:
             return False

@@ -27,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.reports import CHANNEL_LABELS
 from bot.staff.petitions import (
     CHANNELS,
     ORDERS,
@@ -41,17 +40,11 @@ from bot.staff.petitions import (
     statuses_from,
 )
 from bot.staff.site import StaffSite
+from bot.vocabulary import CHANNELS as VOCABULARY_CHANNELS
+from bot.vocabulary import PETITION_STATUSES
 
 PAGE_SIZE = 50
-STATUS_LABELS = {
-    "new": "Mới tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "waiting": "Chờ người dân bổ sung",
-    "answered": "Đã trả lời",
-    "closed": "Đã đóng",
-    "transferred": "Đã chuyển cơ quan khác",
-    "duplicate": "Trùng phản ánh khác",
-}
+STATUS_LABELS = PETITION_STATUSES.labels()
 EVENT_LABELS = {
     "created": "Tiếp nhận",
     "assigned": "Giao xử lý",
@@ -236,7 +229,7 @@ def _size_text(size: int | None) -> str:
 
 
 def _labels() -> dict[str, Any]:
-    return {"status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS,
+    return {"status_labels": STATUS_LABELS, "channel_labels": VOCABULARY_CHANNELS.labels(),
             "event_labels": EVENT_LABELS, "delivery_labels": DELIVERY_LABELS,
             "due_choices": DUE_CHOICES, "order_labels": ORDER_LABELS, "statuses": STATUSES,
             "unassigned": UNASSIGNED}

@@ -17,43 +17,22 @@ rules out most rows first.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot.store import Store
+from bot.vocabulary import fold as vocabulary_fold
 
 FOLD_FUNCTION = "petition_fold"
 TABLE = "temp.petition_words"
 MAX_SEARCH_CHARS = 100
 TICKET_RE = re.compile(r"PA-\d{4}-\d{6}", re.IGNORECASE)
-_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
 # Letters that have marked forms in Vietnamese: where a folded search has one of these, the
 # text may have any of its forms.
 _MARKED_BASES = frozenset("aeiouyd")
 
 
-def _fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {ord("đ"): "d"}
-    for vowel, base in (("a", "a"), ("ă", "a"), ("â", "a"), ("e", "e"), ("ê", "e"),
-                        ("i", "i"), ("o", "o"), ("ô", "o"), ("ơ", "o"), ("u", "u"),
-                        ("ư", "u"), ("y", "y")):
-        for tone in _TONES:
-            letter = unicodedata.normalize("NFC", vowel + tone)
-            if letter != base:
-                table[ord(letter)] = base
-    # Marks of text typed in decomposed form (some keyboards) are dropped.
-    table.update({point: None for point in range(0x300, 0x370)})
-    return table
-
-
-_FOLD = _fold_table()
-
-
 def fold(text: str | None) -> str | None:
-    """Lower case without Vietnamese diacritics: "Đèn ĐƯỜNG" -> "den duong"."""
-    if text is None:
-        return None
-    lowered = text.lower()
-    return lowered if lowered.isascii() else lowered.translate(_FOLD)
+    """Folded as the bot compares words (bot.vocabulary.fold): "Đèn ĐƯỜNG" -> "den duong"."""
+    return None if text is None else vocabulary_fold(text)
 
 
 def escaped(text: str) -> str:

@@ -36,7 +36,9 @@ from typing import Any, Protocol
 from bot.citizen_messages import CitizenMessenger, Outcome
 from bot.messages import Button, Reply
 from bot.staff.petition_search import PetitionSearch, fold
-from bot.store import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import CHANNELS as CHANNEL_TERMS
+from bot.vocabulary import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM
 from knowledge.base import Knowledge
 
 STATUSES = PETITION_STATUSES
@@ -56,7 +58,7 @@ STATUS_CHANGES: dict[str, tuple[str, ...]] = {
 ANSWERABLE = (*OPEN_STATUSES, "answered")
 RATING_SCORES = (5, 4, 3, 2, 1)
 ORDERS = ("urgency", "newest")
-CHANNELS = ("telegram", "zalo", "web")
+CHANNELS = CHANNEL_TERMS.values
 UNASSIGNED = "-"
 SUMMARY_CHARS = 160
 CONVERSATION_SIDE = 30
@@ -354,7 +356,7 @@ class PetitionDesk:
             "AND role IN ('officer', 'admin') ORDER BY display_name, username")
 
     def today(self) -> date:
-        return self.clock().astimezone(VIETNAM_TIME).date()
+        return self.clock().astimezone(VIETNAM).date()
 
     def fill_fields(self) -> int:
         """Fills `field` from the catalog for petitions the desk has not seen yet; returns how
@@ -723,7 +725,7 @@ def _reason(petition_id: int) -> str:
 
 
 def _day_start_utc(day: date) -> str:
-    return datetime.combine(day, time(), VIETNAM_TIME).astimezone(UTC).isoformat(
+    return datetime.combine(day, time(), VIETNAM).astimezone(UTC).isoformat(
         timespec="seconds")
 
 

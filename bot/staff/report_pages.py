@@ -26,7 +26,7 @@ from bot.report_charts import CHARTS
 from bot.report_export import format_value, headline, to_csv, to_xlsx
 from bot.reports import Period, Report, imported_fields, open_read_only, snapshot_report
 from bot.staff.site import StaffSite
-from bot.store import VIETNAM_TIME
+from bot.vocabulary import VIETNAM
 
 CACHE_SECONDS = 60
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def report_routes(site: StaffSite, guard) -> list[Route]:
     cache = ReportCache(Path(site.store.path))
 
     def today() -> date:
-        return site.clock().astimezone(VIETNAM_TIME).date()
+        return site.clock().astimezone(VIETNAM).date()
 
     def chosen_period(request: Request) -> tuple[Period | None, str | None]:
         params = request.query_params

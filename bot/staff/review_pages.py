@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from bot.review import QuestionGroup, answer_group, find_group, link_group, review_groups
 from bot.staff.site import StaffSite
-from bot.store import VIETNAM_TIME
+from bot.vocabulary import VIETNAM
 from knowledge.overrides import (
     InvalidOverride,
     OverridesError,
@@ -49,7 +49,7 @@ def review_routes(site: StaffSite, guard, dialogue) -> list[Route]:
         days = request.query_params.get("days") or "30"
         since = None
         if days in PERIODS and days != "all":
-            since = (site.clock().astimezone(VIETNAM_TIME) - timedelta(days=int(days))).date()
+            since = (site.clock().astimezone(VIETNAM) - timedelta(days=int(days))).date()
         current, _ = overrides()
         return review_groups(site.store.db, dialogue.knowledge, since=since,
                              overrides=current,

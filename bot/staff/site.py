@@ -26,7 +26,8 @@ from bot.config import Settings
 from bot.staff.accounts import Accounts, StaffAccount
 from bot.staff.audit import AuditLog
 from bot.staff.security import CSRF_FIELD, csrf_token
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -99,7 +100,7 @@ def local_time(value: datetime | None) -> str:
     """A stored UTC time as Vietnamese officers read it: 25/11/2026 14:05."""
     if value is None:
         return ""
-    return value.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def vn_date(value: date | None) -> str:

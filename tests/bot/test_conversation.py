@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply
 from bot.store import Store
-from handlers import HANDLERS
+from handlers import contacts, online_help
 from handlers.menu import MAIN_MENU
 from handlers.petition_form import MAX_ATTACHMENT_BYTES
 from handlers.procedures import answer, aspect_payload
@@ -887,15 +887,15 @@ def test_contact_question(chat: Chat, t, knowledge: Knowledge) -> None:
     turn = chat.turn("cho xin số hotline")
     assert turn.understanding.intent == "contact"
     assert turn.replies[0].text.startswith(t("contact.intro"))
-    assert turn.replies == HANDLERS["contact"](turn.understanding, knowledge)
-    [contacts] = chat.press("menu:contacts")
-    assert contacts.text.startswith(t("contact.intro"))
+    assert turn.replies == contacts.handle(turn.understanding, knowledge)
+    [shown] = chat.press("menu:contacts")
+    assert shown.text.startswith(t("contact.intro"))
 
 
 def test_online_help_question(chat: Chat, t, knowledge: Knowledge) -> None:
     turn = chat.turn("quên mật khẩu dịch vụ công")
     assert turn.understanding.intent == "online_help"
-    assert turn.replies == HANDLERS["online_help"](turn.understanding, knowledge)
+    assert turn.replies == online_help.handle(turn.understanding, knowledge)
     assert turn.replies[0].text.startswith("💡")
     [menu] = chat.press("menu:online")
     assert menu.text == t("online_help.menu")

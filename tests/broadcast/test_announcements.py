@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.broadcast.announcements import AnnouncementError, Announcements
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from tests.broadcast.support import NEWS_TOPICS, Clock, subscribe
 
 LINK = "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"
@@ -46,7 +47,7 @@ def test_what_cannot_be_sent_is_refused_with_the_reason(board: Announcements, ch
 
 def test_without_approval_submitting_schedules_it(board: Announcements, clock: Clock) -> None:
     announcement = draft(board)
-    at = datetime(2026, 3, 11, 8, 0, tzinfo=VIETNAM_TIME)
+    at = datetime(2026, 3, 11, 8, 0, tzinfo=VIETNAM)
     scheduled = board.submit(announcement.id, by="hoa", send_at=at)
     assert scheduled.status == "scheduled"
     assert scheduled.send_at == at

@@ -9,7 +9,8 @@ from click.testing import CliRunner, Result
 
 from bot.broadcast.announcements import Announcements
 from bot.cli import main
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from tests.broadcast.support import subscribe
 
 LINK = "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"
@@ -69,7 +70,7 @@ def test_create_at_a_time_schedules_it_for_that_vietnam_time(db: Path) -> None:
     assert "scheduled" in result.output and "2026-07-01 08:00" in result.output
     with Store(db) as store:
         send_at = Announcements(store).get(1).send_at
-    assert send_at.astimezone(VIETNAM_TIME).strftime("%Y-%m-%d %H:%M") == "2026-07-01 08:00"
+    assert send_at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M") == "2026-07-01 08:00"
 
 
 def test_a_bad_time_is_a_usage_error(db: Path) -> None:

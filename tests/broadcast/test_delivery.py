@@ -27,7 +27,8 @@ from bot.broadcast.delivery import (
     rules_from,
 )
 from bot.config import Settings
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from tests.broadcast.support import Clock, scheduled, subscribe
 
 pytestmark = pytest.mark.asyncio
@@ -284,7 +285,7 @@ async def test_citizens_who_blocked_or_left_after_the_start_are_not_sent_it(
 
 async def test_zalo_sends_nothing_between_22_and_6_and_resumes_at_6(
         store: Store, board: Announcements, clock: Clock) -> None:
-    clock.now = datetime(2026, 3, 10, 22, 30, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 10, 22, 30, tzinfo=VIETNAM)
     subscribe(store, "telegram", [1, 2])
     subscribe(store, "zalo", ["z1", "z2", "z3"])
     announcement_id = scheduled(board)
@@ -294,16 +295,16 @@ async def test_zalo_sends_nothing_between_22_and_6_and_resumes_at_6(
     assert len(telegram.calls) == 2 and zalo.calls == []
     held = store.rows("SELECT status, reason, not_before FROM announcement_deliveries WHERE "
                       "channel = 'zalo'")
-    six = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME).astimezone(UTC)
+    six = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM).astimezone(UTC)
     assert held == [{"status": "held", "reason": REASON_NIGHT,
                      "not_before": six.isoformat()}] * 3
     assert board.progress(announcement_id).reasons == {REASON_NIGHT: 3}
     assert board.get(announcement_id).status == "sending"
 
-    clock.now = datetime(2026, 3, 11, 5, 59, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 11, 5, 59, tzinfo=VIETNAM)
     await deliver(caster)
     assert zalo.calls == []
-    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
     await deliver(caster)
     assert sorted(zalo.copies()) == ["z1", "z2", "z3"]
     assert board.get(announcement_id).status == "sent"
@@ -314,7 +315,7 @@ async def test_when_zalo_says_it_is_night_the_copy_waits_until_6(
         store: Store, board: Announcements, clock: Clock) -> None:
     subscribe(store, "zalo", ["z1"])
     # Our clock says 21:59:59; Zalo's already says 22:00.
-    clock.now = datetime(2026, 3, 10, 21, 59, 59, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 10, 21, 59, 59, tzinfo=VIETNAM)
     zalo = RecordingSender(lambda user, tries: Outcome.held("night", "Zalo -234: night"))
     announcement_id = scheduled(board, channels=["zalo"])
     caster = broadcaster(store, board, clock, zalo=zalo)
@@ -322,7 +323,7 @@ async def test_when_zalo_says_it_is_night_the_copy_waits_until_6(
     row, = store.rows("SELECT status, not_before FROM announcement_deliveries")
     assert row["status"] == "held"
     assert datetime.fromisoformat(row["not_before"]) == clock() + timedelta(minutes=15)
-    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
     zalo.answer = lambda user, tries: Outcome.sent()
     await deliver(caster)
     assert board.get(announcement_id).status == "sent"
@@ -342,9 +343,9 @@ async def test_the_daily_quota_holds_the_rest_until_the_next_morning(
     assert progress.reasons == {REASON_QUOTA: 2}
     not_before = {row["not_before"] for row in store.rows(
         "SELECT not_before FROM announcement_deliveries WHERE status = 'held'")}
-    assert not_before == {datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+    assert not_before == {datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
                           .astimezone(UTC).isoformat()}
-    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
     await deliver(caster)
     assert len(zalo.calls) == 5 and set(zalo.copies().values()) == {1}
     assert board.get(announcement_id).status == "sent"
@@ -361,7 +362,7 @@ async def test_zalo_out_of_quota_holds_the_rest_until_the_next_morning(
     await deliver(caster)
     assert zalo.copies() == Counter({"z1": 1, "z2": 1})
     assert board.progress(announcement_id).by_status == {"sent": 1, "held": 2}
-    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+    clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
     zalo.answer = lambda user, tries: Outcome.sent()
     await deliver(caster)
     assert zalo.copies() == Counter({"z1": 1, "z2": 2, "z3": 1})

@@ -32,7 +32,8 @@ from bot.broadcast.announcements import Announcements
 from bot.broadcast.delivery import REASON_NIGHT, Broadcaster, rules_from
 from bot.broadcast.senders import ZaloSender
 from bot.config import Settings
-from bot.store import VIETNAM_TIME, Store
+from bot.store import Store
+from bot.vocabulary import VIETNAM
 from tests.broadcast.support import Clock, scheduled, subscribe
 from tests.channels.fake_telegram import TOKEN
 from tests.channels.fake_zalo import FIRST_ACCESS_TOKEN, FakeZalo
@@ -197,7 +198,7 @@ async def test_zalo_news_waits_for_the_morning_and_skips_who_unfollowed(tmp_path
                            zalo_oa_secret_key="k", zalo_oa_access_token=FIRST_ACCESS_TOKEN,
                            zalo_oa_refresh_token="RT-0", zalo_api_base_url=zalo.url,
                            zalo_oauth_base_url=zalo.url, broadcast_zalo_rate=1000)
-        clock = Clock(datetime(2026, 3, 10, 23, 15, tzinfo=VIETNAM_TIME))
+        clock = Clock(datetime(2026, 3, 10, 23, 15, tzinfo=VIETNAM))
         board = Announcements(store, clock=clock)
         subscribe(store, "zalo", followers)
         announcement_id = scheduled(board, channels=["zalo"])
@@ -211,7 +212,7 @@ async def test_zalo_news_waits_for_the_morning_and_skips_who_unfollowed(tmp_path
             assert zalo.promotions() == []
             assert board.progress(announcement_id).reasons == {REASON_NIGHT: 60}
 
-            clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM_TIME)
+            clock.now = datetime(2026, 3, 11, 6, 0, tzinfo=VIETNAM)
             await asyncio.wait_for(caster.run(until_done=True), 30)
         finally:
             await sender.stop()

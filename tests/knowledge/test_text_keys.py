@@ -14,7 +14,7 @@ import pytest
 
 from handlers import smalltalk
 from handlers.procedure_facts import MODE_ORDER
-from handlers.rating_form import SCORES, SUBJECTS
+from handlers.rating_form import SCORES
 from knowledge.aspects import ASPECTS, OVERVIEW
 from knowledge.base import Knowledge
 from knowledge.parse_modes import TIME_UNITS
@@ -31,17 +31,12 @@ _LITERAL_RE = re.compile(r"""\b(?:t|text)\(\s*(["'])([^"'{}]+)\1""")
 # t(f"prefix.{...}"): a key built at run time.
 _DYNAMIC_RE = re.compile(r"""\b(?:t|text)\(\s*f(["'])([^"'{}]*)\{""")
 
-# Every status a petition can have (issue 5's staff workflow sets them).
-PETITION_STATUSES = ("new", "in_progress", "waiting", "answered", "closed", "transferred",
-                     "duplicate")
 DYNAMIC_KEYS = {
     "aspect.": {f"aspect.{aspect}" for aspect in (*ASPECTS, OVERVIEW)},
     "heading.": {f"heading.{aspect}" for aspect in ASPECTS},
     "mode.": {f"mode.{mode}" for mode in MODE_ORDER},
     "duration.": {f"duration.{unit}" for unit in TIME_UNITS.values()},
-    "petition.status.": {f"petition.status.{status}" for status in PETITION_STATUSES},
     "rating.score.": {f"rating.score.{score}" for score in SCORES},
-    "rating.subject.": {f"rating.subject.{subject}" for subject in SUBJECTS},
 }
 # handlers/smalltalk.py picks its key by the kind of small talk: text(kind or "..._hello").
 SMALLTALK_KEYS = {"smalltalk_hello", "smalltalk_thanks", "smalltalk_bye"}
