@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.base import Knowledge
+from tests.support.network_guard import NetworkGuard
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +22,13 @@ def knowledge() -> Knowledge:
 def t(knowledge: Knowledge):
     """The interface-text function handlers use (`t("key", **values)`), in Vietnamese."""
     return knowledge.handkept.text
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch):
+    """Every test: nothing but loopback is reached (tests/support/network_guard.py)."""
+    guard = NetworkGuard()
+    guard.install(monkeypatch)
+    yield guard
+    if guard.attempts:
+        pytest.fail("the test tried to reach the network: " + "; ".join(guard.attempts))

@@ -451,7 +451,7 @@ class PetitionDesk:
 
         def change(row: dict[str, Any]) -> _Change:
             if row["status"] not in ANSWERABLE:
-                label = self._t(f"petition.status.{row['status']}")
+                label = self._t(PETITION_STATUSES.text_key(row['status']))
                 raise DeskError(f"Phản ánh đang ở trạng thái \"{label}\": mở lại (chuyển sang "
                                 "Đang xử lý) trước khi trả lời.")
             now = self._now()
@@ -555,7 +555,7 @@ class PetitionDesk:
         replies = []
         if status != "closed" or message:
             text = self._t("petition.notice.status", code=code,
-                           status=self._t(f"petition.status.{status}"))
+                           status=self._t(PETITION_STATUSES.text_key(status)))
             replies.append(Reply(f"{text}\n\n{message}" if message else text))
         if status == "closed":
             replies.append(self._closed_reply(code))
@@ -692,7 +692,7 @@ def _check_status_change(current: str, wanted: str) -> None:
 def _check_open(status: str, action: str, t: Callable[..., str]) -> None:
     if status not in OPEN_STATUSES:
         raise DeskError(f"Chỉ {action} được khi phản ánh đang mở; phản ánh đang ở trạng thái "
-                        f"\"{t(f'petition.status.{status}')}\".")
+                        f"\"{t(PETITION_STATUSES.text_key(status))}\".")
 
 
 def _clean(text: str | None, limit: int, what: str) -> str:

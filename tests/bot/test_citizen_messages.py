@@ -12,19 +12,10 @@ from bot.citizen_messages import CitizenMessenger
 from bot.messages import Button, Reply
 from bot.server import create_app
 from bot.store import Store
+from tests.support.senders import Sender
 
 ANSWER = [Reply("Cơ quan đã trả lời phản ánh PA-2026-000001 của Bạn:\n\nĐã sửa đèn.",
                 (Button("⭐ 5", "rate:petition:PA-2026-000001:5"),))]
-
-
-class Sender:
-    def __init__(self, delivers: bool = True) -> None:
-        self.delivers = delivers
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def __call__(self, user: str, replies: list[Reply]) -> bool:
-        self.sent.append((user, replies))
-        return self.delivers
 
 
 @pytest.fixture

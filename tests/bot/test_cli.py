@@ -190,6 +190,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_kb_check_accepts_an_intact_copy(tmp_path: Path) -> None:
     result = run("kb", "check", "--root", str(knowledge_copy(tmp_path)))
     assert result.exit_code == 0, result.output

@@ -6,7 +6,6 @@ Each case gets a polite reply, never an exception, and nothing acknowledged is l
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply
 from bot.store import Store
 from knowledge.base import Knowledge
+from tests.support.environment import child_environment
 
 REPO = Path(__file__).resolve().parents[2]
 FRIDAY = datetime(2026, 3, 6, 10, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -329,11 +329,14 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+@pytest.mark.slow
 def test_a_petition_survives_the_process_being_killed(tmp_path: Path) -> None:
+    """Killed (-9) right after the citizen was told the code: the petition is in the file,
+    as the citizen gave it, and the form is closed."""
     path = tmp_path / "bot.db"
     code = textwrap.dedent(CHILD.format(path=str(path), content=CONTENT))
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+                            text=True, timeout=120, env=child_environment())
     assert result.returncode == -signal.SIGKILL, result.stderr
     ticket = result.stdout.strip()
     assert CODE_RE.fullmatch(ticket), (result.stdout, result.stderr)

@@ -121,6 +121,7 @@ def test_an_faq_entry_with_a_link_cites_it(worker: Dialogue, knowledge: Knowledg
         (knowledge.handkept.text("source_label"), "https://example.gov.vn/trung-tam")]
 
 
+@pytest.mark.slow
 def test_a_broken_overrides_file_does_not_stop_the_bot(worker: Dialogue, knowledge: Knowledge,
                                                        overrides_path: Path) -> None:
     say(worker, KARAOKE)

@@ -163,6 +163,7 @@ def test_values_are_written_the_vietnamese_way() -> None:
 
 # --- charts -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_chart_renders_as_png_and_as_svg_with_vietnamese_text(report: Report) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -192,6 +193,7 @@ def catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bot.reports, "catalog_fields", lambda: FIELDS)
 
 
+@pytest.mark.slow
 def test_report_prints_the_summary_and_writes_the_files(
         db_path: Path, tmp_path: Path, catalog: None) -> None:
     xlsx, csv_file, charts = tmp_path / "q1.xlsx", tmp_path / "q1.csv", tmp_path / "charts"

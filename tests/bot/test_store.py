@@ -5,11 +5,7 @@ Every test uses its own database file under tmp_path; nothing touches var/.
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -325,24 +321,3 @@ def test_a_second_store_on_the_same_file_sees_committed_data(db_path: Path) -> N
         assert second.session("web", "u") == Session("petition", "name", {"nội dung": "Ổ gà"})
         second.save_session("web", "u", "petition", "phone", {})
         assert first.session("web", "u").step == "phone"
-
-
-def test_a_petition_survives_the_process_being_killed(db_path: Path) -> None:
-    child = textwrap.dedent(f"""
-        import os, signal
-        from datetime import date
-        from bot.store import Store
-        store = Store({str(db_path)!r})
-        made = store.create_petition("zalo", "z9", content="Cống bị tắc",
-                                     due_date=date(2026, 3, 19))
-        print(made.code, flush=True)
-        os.kill(os.getpid(), signal.SIGKILL)
-    """)
-    result = subprocess.run([sys.executable, "-c", child], cwd=REPO, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == -signal.SIGKILL, result.stderr
-    code = result.stdout.strip()
-    assert code.startswith("PA-")
-    with Store(db_path) as store:
-        found = store.petition_by_code(code)
-    assert found is not None and found.content == "Cống bị tắc" and found.user_id == "z9"

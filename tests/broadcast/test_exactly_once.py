@@ -14,7 +14,6 @@ Also here: Zalo end to end over HTTP against the fake OA API, night hold include
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from bot.vocabulary import VIETNAM
 from tests.broadcast.support import Clock, scheduled, subscribe
 from tests.channels.fake_telegram import TOKEN
 from tests.channels.fake_zalo import FIRST_ACCESS_TOKEN, FakeZalo
+from tests.support.environment import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIBERS = 10_000
@@ -64,7 +64,7 @@ def fake_api() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "tests.channels.fake_telegram",
                                 "--port", str(port)], cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               env=child_environment())
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -96,9 +96,9 @@ def prepare(db: Path, api: str) -> int:
 
 
 def start_sender(db: Path, api: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BOT_DB": str(db),
-           "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api, "ZALO_APP_ID": "",
-           "BROADCAST_TELEGRAM_RATE": str(RATE), "BROADCAST_IN_FLIGHT": str(IN_FLIGHT)}
+    env = child_environment(BOT_DB=str(db), TELEGRAM_BOT_TOKEN=TOKEN,
+                            TELEGRAM_API_BASE_URL=api, BROADCAST_TELEGRAM_RATE=str(RATE),
+                            BROADCAST_IN_FLIGHT=str(IN_FLIGHT))
     return subprocess.Popen([sys.executable, "-m", "bot", "broadcast", "run", "--until-done",
                              "--poll", "0.2"], cwd=ROOT, env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)

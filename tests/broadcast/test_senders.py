@@ -212,6 +212,7 @@ async def test_what_zalos_answers_become(result: SendResult, status: str,
     assert (outcome.status, outcome.unreachable) == (status, unreachable)
 
 
+@pytest.mark.slow
 async def test_own_senders_follow_the_configured_channels(settings: Settings, store: Store,
                                                           text) -> None:
     async with own_senders(settings, store, text) as senders:

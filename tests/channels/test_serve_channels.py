@@ -4,7 +4,6 @@ environment; a wrong setting is one clear line and exit code 2, not a stack trac
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -18,11 +17,15 @@ import pytest
 from bot.channels.zalo import event_signature
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_zalo import FakeZalo
+from tests.support.environment import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "1234567890"
 OA_SECRET_KEY = "oa-secret"
 WAIT = 30.0
+
+# Each starts `bot serve` in its own process (seconds apiece).
+pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
@@ -34,9 +37,7 @@ def free_port() -> int:
 def serve(env: dict[str, str], db: Path, port: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--db", str(db)]
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("TELEGRAM_", "ZALO_"))}
-    return subprocess.Popen(command, cwd=ROOT, env={**clean, **env}, stdout=subprocess.PIPE,
+    return subprocess.Popen(command, cwd=ROOT, env=child_environment(**env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 

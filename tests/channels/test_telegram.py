@@ -201,6 +201,7 @@ async def test_start_with_a_deep_link_opens_that_procedure(fake, polling, t) -> 
     await citizen.says("/start", t("greeting"))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_commands_lead_where_their_menu_buttons_do(fake, polling, t) -> None:
     citizen = Citizen(fake, polling)
@@ -275,6 +276,7 @@ async def test_a_webhook_before_start_is_unavailable(fake, dialogue, settings) -
     assert await channel.process_webhook({SECRET_HEADER: SECRET}, body) == 503
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_run_telegram_serves_until_told_to_stop(fake, dialogue, settings) -> None:
     channel, stop = TelegramChannel(dialogue, settings), asyncio.Event()
@@ -290,6 +292,7 @@ async def test_run_telegram_serves_until_told_to_stop(fake, dialogue, settings) 
 # --- Bot API errors ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_rate_limited_message_is_retried_and_delivered_once(fake, webhook) -> None:
     fake.fail_next("sendMessage", 429, retry_after=1)
@@ -349,6 +352,7 @@ async def _petition_until_attachments(citizen: Citizen, t, content: str) -> None
     await citizen.presses("flow:skip", t("petition.ask_attachments"))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_long_reply_is_split_below_4096_characters(fake, webhook, t) -> None:
     citizen = Citizen(fake, webhook)
@@ -369,6 +373,7 @@ async def test_a_long_reply_is_split_below_4096_characters(fake, webhook, t) -> 
     assert " ".join(m["text"] for m in summary).count("bị hỏng đã ba tuần") == 76
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_photo_sent_at_the_attachments_step_is_kept_with_the_petition(
         fake, webhook, dialogue, t) -> None:
@@ -388,6 +393,7 @@ async def test_a_photo_sent_at_the_attachments_step_is_kept_with_the_petition(
                                      "size": 300_000, "ref": "AgACPhotoOfTheLamp"}]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_an_album_is_taken_as_one_answer(fake, webhook, dialogue, t) -> None:
     citizen = Citizen(fake, webhook)
@@ -445,6 +451,7 @@ async def test_a_refused_post_to_the_staff_group_is_reported_not_raised(fake, we
     assert not await webhook.post_to_group("-100999", "📥 Phản ánh mới")
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_follow_up_on_telegram_is_read_against_the_last_answer(fake, webhook, t) -> None:
     citizen = Citizen(fake, webhook)

@@ -104,12 +104,14 @@ async def test_a_get_without_parameters_is_sent_bare(server, request_) -> None:
     assert status == 200 and json.loads(content)["method"] == "GET"
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_server_that_does_not_answer_in_time_is_a_time_out(server, request_) -> None:
     with pytest.raises(TimedOut):
         await request_.do_request(f"{server}/slow", "POST", _data(chat_id=1))
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_a_timeout_given_for_one_call_wins_over_the_default(server) -> None:
     request = AiohttpRequest(read_timeout=30)

@@ -232,6 +232,7 @@ async def test_unfollow_marks_the_user_unreachable(bot: Bot, zalo: FakeZalo) -> 
     assert len(zalo.sent) == sent   # nothing is sent to someone who left
 
 
+@pytest.mark.slow
 async def test_an_image_in_the_petition_attachments_step_is_kept(bot: Bot, zalo: FakeZalo,
                                                                  t) -> None:
     await say(bot, event("follow"))
@@ -291,6 +292,7 @@ async def test_a_number_picks_the_choice_offered_last(bot: Bot, zalo: FakeZalo, 
     assert asked == ["[button] menu", "[button] menu:topics", "99"]
 
 
+@pytest.mark.slow
 async def test_a_rating_score_typed_as_a_number_is_that_score(bot: Bot, zalo: FakeZalo) -> None:
     await say(bot, event("follow"))
     await say(bot, text_event(choice_number(bot, "menu:rate")))
@@ -326,6 +328,7 @@ async def long_bot(knowledge: Knowledge, zalo: FakeZalo, tmp_path: Path) -> Asyn
     bot.store.close()
 
 
+@pytest.mark.slow
 async def test_long_answers_are_split_within_zalos_limit(long_bot: Bot, zalo: FakeZalo) -> None:
     await say(long_bot, text_event("?"))
     texts = zalo.delivered(USER)
@@ -338,6 +341,7 @@ async def test_long_answers_are_split_within_zalos_limit(long_bot: Bot, zalo: Fa
 
 # --- tokens and errors --------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("expired", [-216, -220, -124])
 async def test_an_expired_token_is_refreshed_once_stored_first_and_the_send_retried(
         bot: Bot, zalo: FakeZalo, expired: int) -> None:
@@ -365,6 +369,7 @@ async def test_an_expired_token_is_refreshed_once_stored_first_and_the_send_retr
     assert bot.store.failed_deliveries() == []
 
 
+@pytest.mark.slow
 async def test_a_second_refresh_uses_the_new_refresh_token_and_a_restart_keeps_the_pair(
         knowledge: Knowledge, bot: Bot, zalo: FakeZalo) -> None:
     zalo.revoke(FIRST_ACCESS_TOKEN)
@@ -420,6 +425,7 @@ async def test_a_rate_limited_send_is_sent_again_after_a_pause(bot: Bot, zalo: F
     assert bot.store.failed_deliveries() == []
 
 
+@pytest.mark.slow
 async def test_a_refresh_another_worker_made_first_is_used(knowledge: Knowledge, bot: Bot,
                                                            zalo: FakeZalo) -> None:
     other = await started(knowledge, zalo, bot.db_path)
@@ -448,6 +454,7 @@ async def test_outside_the_messaging_window_the_failed_delivery_is_recorded(
     assert not zalo.refreshes
 
 
+@pytest.mark.slow
 async def test_other_errors_are_logged_with_their_meaning(long_bot: Bot, zalo: FakeZalo,
                                                           caplog: pytest.LogCaptureFixture
                                                           ) -> None:
@@ -490,6 +497,7 @@ async def test_missing_configuration_is_named(knowledge: Knowledge, zalo: FakeZa
         await channel.stop()
 
 
+@pytest.mark.slow
 async def test_a_follow_up_on_zalo_is_read_against_the_last_answer(bot: Bot, zalo: FakeZalo,
                                                                    t) -> None:
     await say(bot, text_event("đăng ký khai sinh cho con"))

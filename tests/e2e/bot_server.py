@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.environment import child_environment
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 60
 
@@ -52,7 +54,7 @@ def serving(db: Path, log: Path) -> Iterator[str]:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--db", str(db)],
-            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=child_environment(), stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, log)
@@ -69,7 +71,8 @@ def serving(db: Path, log: Path) -> Iterator[str]:
 def run_bot(*args: str, env: dict[str, str] | None = None) -> str:
     """Runs `python -m bot ARGS` to its end and returns what it printed; fails the test
     with its output when it fails."""
-    done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT,
+                          env=child_environment(**(env or {})),
                           capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         pytest.fail(f"`python -m bot {' '.join(args)}` exited with {done.returncode}:\n"

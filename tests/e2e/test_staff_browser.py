@@ -11,7 +11,6 @@ in conftest.py.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
@@ -39,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = folder / "bot.db"
     # The password through STAFF_PASSWORD rather than --password: not in the process list.
     run_bot("staff", "add", OFFICER, "--name", OFFICER_NAME, "--role", "officer",
-            "--db", str(db), env={**os.environ, "STAFF_PASSWORD": PASSWORD})
+            "--db", str(db), env={"STAFF_PASSWORD": PASSWORD})
     with serving(db, folder / "server.log") as url:
         yield url
 

@@ -140,6 +140,7 @@ def test_first_message_fits_a_phone_screen(knowledge: Knowledge, t, code: str) -
         assert len(text) <= FIRST_MESSAGE_CHARS, (aspect, len(text))
 
 
+@pytest.mark.slow
 def test_first_message_fits_for_every_record_and_aspect(knowledge: Knowledge, t) -> None:
     # Catches the off-by-one cases of cutting a long last line (about 1 s for the catalogue).
     too_long = [(code, aspect, len(text)) for code, rec in knowledge.procedures.items()

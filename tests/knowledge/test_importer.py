@@ -173,6 +173,7 @@ def test_load_procedures_names_a_bad_line(tmp_path):
         load_procedures(path)
 
 
+@pytest.mark.slow
 def test_committed_knowledge_file_loads_with_the_agreed_shape():
     records = load_procedures()
     assert DEFAULT_PROCEDURES_PATH.name == "procedures.jsonl.gz"
@@ -195,5 +196,6 @@ def test_letters_written_with_combining_marks_are_composed(tmp_path):
     assert imported["name"] == unicodedata.normalize("NFC", "Cấp giấy phép môi trường")
 
 
+@pytest.mark.slow
 def test_committed_knowledge_has_only_composed_names():
     assert all(unicodedata.is_normalized("NFC", record["name"]) for record in load_procedures())

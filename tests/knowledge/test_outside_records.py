@@ -16,6 +16,7 @@ def understander(knowledge: Knowledge) -> Understander:
     return Understander(knowledge)
 
 
+@pytest.mark.slow
 def test_no_phrase_of_another_body_stands_in_a_record_name(knowledge: Knowledge) -> None:
     names = [tuple(folded_words(record["name"])) for record in knowledge.procedures.values()]
     for body, phrases in knowledge.rules.outside_records.items():

@@ -14,16 +14,27 @@ from starlette.testclient import TestClient
 
 from bot.citizen_messages import CitizenMessenger
 from bot.config import Settings
+from bot.staff import passwords
 from bot.staff.app import staff_mount
 from bot.staff.petition_pages import petition_routes
 from bot.staff.petitions import PetitionDesk
 from bot.staff.site import StaffSite
 from bot.store import Store
 from knowledge.base import Knowledge
-from tests.bot.staff.petition_support import NOW, Calendar, Sender
+from tests.bot.staff.petition_support import NOW, Calendar
+from tests.support.senders import Sender
 
 PASSWORD = "mật khẩu thử nghiệm"
+# scrypt's real cost (16 MB, ~40 ms a hash) is checked by test_auth; elsewhere the staff
+# tests hash and verify hundreds of times, at a cost that keeps them quick.
+TEST_SCRYPT_N = 2**10
 _CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_password_cost" not in request.keywords:
+        monkeypatch.setattr(passwords, "N", TEST_SCRYPT_N)
 
 
 @pytest.fixture

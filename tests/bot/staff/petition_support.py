@@ -7,7 +7,6 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.messages import Reply
 from bot.store import Store
 
 # Wednesday 25 November 2026, 10:00 in Vietnam.
@@ -30,22 +29,6 @@ class Calendar:
             return -self.working_days_between(end, start)
         return sum(1 for n in range(1, (end - start).days + 1)
                    if self.is_working_day(start + timedelta(days=n)))
-
-
-class Sender:
-    """A channel's sender: records the replies, and delivers them unless told not to."""
-
-    def __init__(self, delivers: bool = True) -> None:
-        self.delivers = delivers
-        self.sent: list[tuple[str, list[Reply]]] = []
-
-    async def __call__(self, user: str, replies: list[Reply]) -> bool:
-        self.sent.append((user, replies))
-        return self.delivers
-
-    @property
-    def texts(self) -> list[str]:
-        return [reply.text for _, replies in self.sent for reply in replies]
 
 
 def make_petition(store: Store, *, channel: str = "telegram", user: str | None = "1001",

@@ -12,6 +12,7 @@ from bot.staff.security import safe_next
 from tests.bot.staff.conftest import PASSWORD, csrf, log_in
 
 
+@pytest.mark.real_password_cost
 def test_passwords_are_stored_salted_and_slow_and_verify() -> None:
     first, second = hash_password(PASSWORD), hash_password(PASSWORD)
     assert first != second and first.startswith("scrypt$16384$")

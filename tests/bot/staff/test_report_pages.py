@@ -28,6 +28,7 @@ def reports(site, store) -> TestClient:
     return TestClient(Starlette(routes=[staff_mount(site, report_routes)]))
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_quarters_figures_and_its_charts(reports) -> None:
     log_in(reports, "minh")  # a viewer may read reports
 
@@ -44,6 +45,7 @@ def test_the_page_shows_the_quarters_figures_and_its_charts(reports) -> None:
     assert '<option value="2026-9M"' in page.text
 
 
+@pytest.mark.slow
 def test_charts_download_as_png(reports) -> None:
     log_in(reports, "minh")
     page = reports.get("/staff/reports", params={"period": "2026-Q4"}).text

@@ -1,0 +1,1 @@
+"""What keeps the tests safe to run anywhere: no real network, no inherited secrets."""
