@@ -47,8 +47,8 @@ def measure(size: int | None) -> dict:
     from bot.dialogue import offline_dialogue
     from knowledge.base import Knowledge
     from knowledge.catalog import load_procedures
-    from knowledge.handkept import load_handkept
-    from knowledge.understand import Understander
+    from knowledge.handkept.model import load_handkept
+    from knowledge.nlu.understand import Understander
 
     started = time.perf_counter()
     if size is None:

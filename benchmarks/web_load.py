@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from knowledge.normalize import fold
+from knowledge.nlu.normalize import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_RE = re.compile(r"PA-\d{4}-\d{6}")

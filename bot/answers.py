@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dialogue import Turn
-from knowledge.ranking import RankedProcedure
+from knowledge.nlu.ranking import RankedProcedure
 
 
 def _procedure(item: RankedProcedure | None) -> dict | None:

@@ -27,7 +27,7 @@ from bot.broadcast.cli import broadcast
 from bot.config import Settings
 from bot.report_cli import report
 from bot.staff.cli import staff
-from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
+from knowledge.handkept.model import KNOWLEDGE_DIR, KnowledgeError
 
 
 def _load_dialogue():
@@ -220,7 +220,7 @@ def kb_import(source: Path, dest: Path | None) -> None:
     Example: python -m bot kb import ../shared/data/national-procedures.jsonl.gz
     """
     from knowledge.catalog import DEFAULT_PROCEDURES_PATH
-    from knowledge.importer import import_records
+    from knowledge.importer.run import import_records
 
     try:
         report = import_records(source, dest or DEFAULT_PROCEDURES_PATH)
@@ -238,7 +238,7 @@ def kb_check(root: Path) -> None:
     Example: python -m bot kb check
     """
     from knowledge.catalog import DEFAULT_PROCEDURES_PATH
-    from knowledge.schema_check import check_knowledge
+    from knowledge.handkept.check import check_knowledge
 
     problems = [str(problem) for problem in check_knowledge(root)]
     if root == KNOWLEDGE_DIR and not DEFAULT_PROCEDURES_PATH.exists():

@@ -39,10 +39,10 @@ from handlers.petition_form import PETITION
 from handlers.procedure_turns import helpful_question, remember_topic, vietnam_day
 from handlers.rating_form import RATING
 from knowledge.base import Knowledge
-from knowledge.conversation import ConversationReader
-from knowledge.live_overrides import OverridesWatcher
-from knowledge.topics import Topics, load_topics
-from knowledge.understand import PROCEDURE, Topic, Understander, Understanding
+from knowledge.handkept.topics import Topics, load_topics
+from knowledge.nlu.conversation import ConversationReader
+from knowledge.nlu.live_overrides import OverridesWatcher
+from knowledge.nlu.understand import PROCEDURE, Topic, Understander, Understanding
 
 FORMS: dict[str, Form] = {form.name: form for form in (PETITION, RATING)}
 # An answer id in a "was this helpful?" button: a plain number of sane size, nothing else.
@@ -83,9 +83,9 @@ class FloodGuard:
 
 
 class Dialogue:
-    """`overrides_path`: the officers' knowledge overrides (knowledge/overrides.py), followed
-    while the bot runs: a change is used from the next message on. None: the committed
-    knowledge only."""
+    """`overrides_path`: the officers' knowledge overrides (knowledge/handkept/overrides.py),
+    followed while the bot runs: a change is used from the next message on. None: the
+    committed knowledge only."""
 
     def __init__(self, knowledge: Knowledge, store: Store, settings: Settings | None = None,
                  topics: Topics | None = None,

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.normalize import fold, has_diacritics
-from knowledge.understand import OUT_OF_SCOPE, Understanding
+from knowledge.nlu.normalize import fold, has_diacritics
+from knowledge.nlu.understand import OUT_OF_SCOPE, Understanding
 
 FOLLOWS = ("aspect", "qualifier", "switch")
 

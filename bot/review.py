@@ -14,7 +14,7 @@ What is read: questions recorded in `unanswered` (no_match, out_of_scope) and an
 marked unhelpful (`answers` with helpful = 0, with the procedure the bot gave; the copy of such
 a question in `unanswered` is not counted twice).
 
-Grouping: each question is normalised by the bot's own normaliser (knowledge/normalize.py)
+Grouping: each question is normalised by the bot's own normaliser (knowledge/nlu/normalize.py)
 and reduced to the words that say what it is about: no aspect cue such as "ở đâu" (a group
 is about one thing, whichever part of it was asked), no filler word (by its diacritics when
 typed with them; typed without, a filler that may also be a content word only counts for
@@ -23,7 +23,7 @@ little). The most asked wording opens a group and takes every remaining wording 
 token_set_ratio screens them, and the share of the two questions' word weight in common
 decides (a typo does not make a word different; "khai sinh" does not swallow "khai sinh cho
 con nuôi"). A few thousand questions take about a tenth of a second. A group that an override
-answers now (knowledge/live_overrides.py decides, as for the bot) is marked with its id.
+answers now (knowledge/nlu/live_overrides.py decides, as for the bot) is marked with its id.
 """
 
 from __future__ import annotations
@@ -40,9 +40,7 @@ from sqlite_utils import Database
 
 from bot.vocabulary import VIETNAM
 from knowledge.base import Knowledge
-from knowledge.live_overrides import OverrideMatcher
-from knowledge.normalize import fold
-from knowledge.overrides import (
+from knowledge.handkept.overrides import (
     MAX_PHRASES,
     AliasOverride,
     FaqOverride,
@@ -50,6 +48,8 @@ from knowledge.overrides import (
     add_alias,
     add_faq,
 )
+from knowledge.nlu.live_overrides import OverrideMatcher
+from knowledge.nlu.normalize import fold
 
 # token_set_ratio (0-100) of two questions' words for one to be considered for the other's
 # group; then the weighted share of words in common that puts it there.

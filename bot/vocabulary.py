@@ -71,7 +71,7 @@ class Terms:
         return key
 
 
-# What a message asks for (knowledge/understand.py). Each intent has examples in
+# What a message asks for (knowledge/nlu/understand.py). Each intent has examples in
 # knowledge/yaml/intents.yaml and a handler registered in handlers/__init__.py.
 PROCEDURE = "procedure"
 OUT_OF_SCOPE = "out_of_scope"
@@ -89,7 +89,7 @@ INTENTS = Terms(
     Term(OUT_OF_SCOPE, "Ngoài phạm vi", "out_of_scope"),
 )
 
-# Which part of a procedure a question asks about (knowledge/aspects.py); OVERVIEW is the
+# Which part of a procedure a question asks about (knowledge/nlu/aspects.py); OVERVIEW is the
 # whole answer, asked when no part is.
 OVERVIEW = "overview"
 ASPECTS = Terms(
@@ -141,7 +141,7 @@ FINAL_Y_RE = re.compile(r"\b(ch|gh|kh|ng|nh|ph|qu|th|tr|[bcdghklmnprstvx])y(?=[s
 def fold(text: str) -> str:
     """The form in which words are compared: lower case, no diacritics, đ -> d, a final
     'y' after a consonant as 'i' ("Quý Đông" -> "qui dong"). Callers that fold the same
-    words again and again (knowledge/normalize.py) cache it."""
+    words again and again (knowledge/nlu/normalize.py) cache it."""
     lowered = text.lower()
     if not lowered.isascii():
         decomposed = unicodedata.normalize("NFD", lowered.replace("đ", "d"))

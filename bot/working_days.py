@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from knowledge.holidays import Holidays, load_holidays
+from knowledge.handkept.holidays import Holidays, load_holidays
 
 _ONE_DAY = timedelta(days=1)
 

@@ -8,7 +8,7 @@ from bot.messages import Link, Reply
 from handlers.context import Context
 from handlers.intents import answers
 from knowledge.base import Knowledge
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 MAX_CONTACTS = 3
 # What a phone dials: digits and a leading "+", without the spaces written for reading.

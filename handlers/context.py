@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.messages import Incoming
 from bot.store import Session, Store
 from knowledge.base import Knowledge
-from knowledge.topics import Topics
+from knowledge.handkept.topics import Topics
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """The documents answer: the case every citizen needs first, then a page at a time.
 
 The importer marks each item a document, a note or a sub-heading, and the cases every citizen
-needs as general (knowledge/document_cases.py). The answer shows those cases' documents whole,
-a page a message ("Xem tiếp" for the next, never a silent "…"), and the other cases as
-buttons. When every case is a situation of its own (permanent residence: own home, rented, a
-boat…), the citizen picks one: nothing is guessed.
+needs as general (knowledge/importer/document_cases.py). The answer shows those cases'
+documents whole, a page a message ("Xem tiếp" for the next, never a silent "…"), and the
+other cases as buttons. When every case is a situation of its own (permanent residence: own
+home, rented, a boat…), the citizen picks one: nothing is guessed.
 
 Example: page(record, t) -> DocumentPage(lines, next_start, cases); a button "docs:CODE:g:8"
 asks for the general case from its ninth line.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from handlers.procedure_facts import common_prefix_words, distinct_labels
 from handlers.wording import shorten
-from knowledge.document_cases import DOCUMENT, HEADING, NOTE, has_documents
+from knowledge.importer.document_cases import DOCUMENT, HEADING, NOTE, has_documents
 
 Text = Callable[..., str]
 

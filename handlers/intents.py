@@ -20,7 +20,7 @@ from bot.vocabulary import INTENTS
 
 if TYPE_CHECKING:
     from handlers.context import Context
-    from knowledge.understand import Understanding
+    from knowledge.nlu.understand import Understanding
 
 IntentHandler = Callable[["Context", "Understanding"], list[Reply]]
 

@@ -8,7 +8,7 @@ from handlers.context import Context
 from handlers.intents import answers
 from handlers.procedure_facts import shorten
 from handlers.procedures import aspect_payload
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 MAIN_MENU = (
     ("menu.topics", "menu:topics"),

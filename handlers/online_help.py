@@ -8,7 +8,7 @@ from bot.messages import Button, Link, Reply
 from handlers.context import Context
 from handlers.intents import answers
 from knowledge.base import Knowledge
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 
 def guide_payload(guide_id: str) -> str:
@@ -35,7 +35,7 @@ def faq_reply(knowledge: Knowledge, faq_id: str) -> Reply | None:
     if entry.source.url:
         return Reply(f"❓ {entry.question}\n{entry.answer}",
                      links=(Link(t("source_label"), entry.source.url),))
-    # An answer the agency wrote itself (knowledge/overrides.py) has no page to cite: the
+    # An answer the agency wrote itself (knowledge/handkept/overrides.py) has no page to cite: the
     # agency is its source, on the day it was written.
     source = t("faq.agency_source", date=_day(entry.source.checked))
     return Reply(f"❓ {entry.question}\n{entry.answer}\n\n{source}")

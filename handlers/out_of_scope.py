@@ -8,7 +8,7 @@ from handlers.contacts import contact_lines, contacts_for
 from handlers.context import Context
 from handlers.intents import answers
 from knowledge.base import Knowledge
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 
 def handle(understanding: Understanding, knowledge: Knowledge) -> list[Reply]:

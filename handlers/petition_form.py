@@ -14,7 +14,7 @@ from bot.working_days import default_calendar
 from handlers.context import Context
 from handlers.forms import Form, Invalid, Step, choice
 from handlers.intents import answers
-from knowledge.understand import Understander, Understanding
+from knowledge.nlu.understand import Understander, Understanding
 
 MIN_CONTENT_CHARS = 15
 MAX_SHORT_FIELD_CHARS = 200

@@ -14,7 +14,7 @@ from bot.vocabulary import OVERVIEW, PROCEDURE, VIETNAM
 from handlers import procedures
 from handlers.context import Context
 from handlers.intents import answers
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 
 @answers(PROCEDURE)

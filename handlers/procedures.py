@@ -13,10 +13,10 @@ from bot.messages import Button, Link, Reply
 from handlers import documents
 from handlers import procedure_facts as facts
 from handlers.contacts import contact_lines, contacts_for
-from knowledge.aspects import ASPECTS, OVERVIEW
 from knowledge.base import Knowledge
-from knowledge.ranking import RankedProcedure
-from knowledge.understand import Understanding
+from knowledge.nlu.aspects import ASPECTS, OVERVIEW
+from knowledge.nlu.ranking import RankedProcedure
+from knowledge.nlu.understand import Understanding
 
 Text = Callable[..., str]
 

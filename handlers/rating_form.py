@@ -7,7 +7,7 @@ from bot.vocabulary import RATING_FORM_SUBJECTS, RATING_SUBJECTS
 from handlers.context import Context
 from handlers.forms import Form, Invalid, Step, choice
 from handlers.intents import answers
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 SUBJECTS = RATING_FORM_SUBJECTS
 SCORES = (5, 4, 3, 2, 1)

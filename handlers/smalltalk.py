@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.messages import Reply
 from handlers.context import Context
 from handlers.intents import answers
-from knowledge.aspects import AspectDetector
 from knowledge.base import Knowledge
-from knowledge.understand import Understanding
+from knowledge.nlu.aspects import AspectDetector
+from knowledge.nlu.understand import Understanding
 
 # Which kind of small talk a message is, by cue phrases (folded); a greeting otherwise.
 _KINDS = AspectDetector({

@@ -9,7 +9,7 @@ from bot.store import Petition
 from bot.vocabulary import PETITION_STATUSES
 from handlers.context import Context
 from handlers.intents import answers
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 TICKET_RE = re.compile(r"\bPA-\d{4}-\d{6}\b", re.IGNORECASE)
 MAX_LISTED = 8

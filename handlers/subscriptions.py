@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.messages import Button, Reply
 from handlers.context import Context
 from handlers.intents import answers
-from knowledge.understand import Understanding
+from knowledge.nlu.understand import Understanding
 
 
 def _current(ctx: Context) -> list[str]:

@@ -7,15 +7,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.aspects import AspectDetector, AspectMatch
 from knowledge.catalog import load_procedures
-from knowledge.follow_up import FollowUpReader
-from knowledge.handkept import KNOWLEDGE_DIR, FaqEntry, HandKept, load_handkept
-from knowledge.intent_model import IntentModel
-from knowledge.normalize import NormalizedText, Normalizer, folded_words
-from knowledge.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
-from knowledge.ranking import ProcedureIndex, RankingRules
-from knowledge.similarity import ExampleIndex
+from knowledge.handkept.model import KNOWLEDGE_DIR, FaqEntry, HandKept, load_handkept
+from knowledge.nlu.aspects import AspectDetector, AspectMatch
+from knowledge.nlu.follow_up import FollowUpReader
+from knowledge.nlu.intent_model import IntentModel
+from knowledge.nlu.normalize import NormalizedText, Normalizer, folded_words
+from knowledge.nlu.query import AliasTable, QueryBuilder, SpellCorrector, Stopwords
+from knowledge.nlu.ranking import ProcedureIndex, RankingRules
+from knowledge.nlu.similarity import ExampleIndex
 
 
 @dataclass

@@ -10,7 +10,9 @@ import gzip
 import json
 from pathlib import Path
 
-DEFAULT_PROCEDURES_PATH = Path(__file__).resolve().parent / "data" / "procedures.jsonl.gz"
+from knowledge.paths import DATA_DIR
+
+DEFAULT_PROCEDURES_PATH = DATA_DIR / "procedures.jsonl.gz"
 
 
 def load_procedures(path: Path | None = None) -> list[dict]:

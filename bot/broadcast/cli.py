@@ -82,15 +82,15 @@ def _board(db: Path) -> Announcements:
 
 def news_topics() -> list[tuple[str, str]]:
     """(id, Vietnamese label) of the news topics in knowledge/yaml/topics.yaml."""
-    from knowledge.schema_check import SAFE_LOADER
-    from knowledge.topics import TOPICS_PATH
+    from knowledge.handkept.schema import SAFE_LOADER
+    from knowledge.handkept.topics import TOPICS_PATH
 
     data = yaml.load(TOPICS_PATH.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     return [(entry["id"], entry["label"]["vi"]) for entry in data["news"]]
 
 
 def _texts():
-    from knowledge.handkept import KnowledgeError, load_handkept
+    from knowledge.handkept.model import KnowledgeError, load_handkept
 
     try:
         return load_handkept().text

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from telegram import BotCommand, Message
 
 from bot.messages import Incoming
-from knowledge.aspects import ASPECTS, OVERVIEW
+from knowledge.nlu.aspects import ASPECTS, OVERVIEW
 
 CHANNEL = "telegram"
 PHOTO_MIME = "image/jpeg"  # Telegram re-encodes every photo it is sent as a JPEG

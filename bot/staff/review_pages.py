@@ -6,8 +6,8 @@
     GET  /staff/review/overrides               every override, who made it and when
     POST /staff/review/overrides/{id}/remove
 
-The fixes go to the overrides file (BOT_OVERRIDES, knowledge/overrides.py) with who and when;
-the bot takes them up from its next message, in every worker (bot/dialogue.py). An officer
+The fixes go to the overrides file (BOT_OVERRIDES, knowledge/handkept/overrides.py) with who
+and when; the bot takes them up from its next message, in every worker (bot/dialogue.py). An officer
 names the procedure by its code or in words: words are read by the bot's own understanding,
 and the officer picks among what it finds.
 """
@@ -25,7 +25,7 @@ from starlette.routing import Route
 from bot.review import QuestionGroup, answer_group, find_group, link_group, review_groups
 from bot.staff.site import StaffSite
 from bot.vocabulary import VIETNAM
-from knowledge.overrides import (
+from knowledge.handkept.overrides import (
     InvalidOverride,
     OverridesError,
     load_overrides,

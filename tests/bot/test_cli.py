@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 from bot.evaluation import MEASURES
 from knowledge.base import Knowledge
-from knowledge.handkept import KNOWLEDGE_DIR
-from knowledge.schema_check import FAQ_FILE, HANDKEPT_FILES
+from knowledge.handkept.model import KNOWLEDGE_DIR
+from knowledge.handkept.schema import FAQ_FILE, HANDKEPT_FILES
 
 JSON_KEYS = {"intent", "procedure", "aspect", "alternatives", "text"}
 TEMPORARY_RESIDENCE = "1.004194"

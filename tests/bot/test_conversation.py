@@ -23,8 +23,8 @@ from handlers import contacts, online_help
 from handlers.menu import MAIN_MENU
 from handlers.petition_form import MAX_ATTACHMENT_BYTES
 from handlers.procedures import answer, aspect_payload
-from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
+from knowledge.nlu.aspects import OVERVIEW
 
 VIETNAM = timezone(timedelta(hours=7))
 # A Friday morning in Vietnam: 10 working days later is Friday 20 March (two weekends skipped).

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.evaluation import Question, Report, evaluate, load_questions, offered_codes
-from knowledge.normalize import fold, has_diacritics
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understanding
+from knowledge.nlu.normalize import fold, has_diacritics
+from knowledge.nlu.understand import OUT_OF_SCOPE, PROCEDURE, Understanding
 
 
 @dataclass(frozen=True)

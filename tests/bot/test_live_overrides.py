@@ -16,8 +16,8 @@ from bot.messages import Incoming
 from bot.review import answer_group, link_group, review_groups
 from bot.store import Store
 from knowledge.base import Knowledge
-from knowledge.overrides import remove_override
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander
+from knowledge.handkept.overrides import remove_override
+from knowledge.nlu.understand import OUT_OF_SCOPE, PROCEDURE, Understander
 
 NOW = datetime(2026, 3, 12, 3, 0, tzinfo=UTC)
 SETTINGS = replace(Settings.from_env({}), flood_messages=1_000_000_000)

@@ -19,7 +19,7 @@ from bot.review import (
 )
 from bot.store import Store
 from knowledge.base import Knowledge
-from knowledge.overrides import load_overrides
+from knowledge.handkept.overrides import load_overrides
 
 MONDAY = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)   # 10:00 in Vietnam
 HOUSEHOLD_BUSINESS = "1.001612"   # Đăng ký thành lập hộ kinh doanh

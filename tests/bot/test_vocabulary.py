@@ -22,8 +22,8 @@ from bot.vocabulary import (
     fold,
 )
 from handlers.intents import answers, registered
-from knowledge.handkept import KNOWLEDGE_DIR
-from knowledge.schema_check import INTENTS_FILE, TEXTS_FILE
+from knowledge.handkept.model import KNOWLEDGE_DIR
+from knowledge.handkept.schema import INTENTS_FILE, TEXTS_FILE
 
 ALL = {"intents": INTENTS, "aspects": ASPECTS, "petition statuses": PETITION_STATUSES,
        "channels": CHANNELS, "rating subjects": RATING_SUBJECTS}
@@ -90,8 +90,8 @@ def test_an_unknown_value_shows_as_itself() -> None:
 def test_one_fold_for_matching_searching_and_checking(text: str, folded: str) -> None:
     assert fold(text) == folded
     from bot.staff.petition_search import fold as search_fold
-    from knowledge.normalize import fold as matching_fold
-    from knowledge.schema_check import fold as checking_fold
+    from knowledge.handkept.schema import fold as checking_fold
+    from knowledge.nlu.normalize import fold as matching_fold
 
     assert matching_fold(text) == search_fold(text) == folded
     assert checking_fold(f"  {text} ") == folded

@@ -31,8 +31,8 @@ from bot.channels import web
 from bot.cli import main
 from bot.messages import Button, Incoming, Link, Reply
 from knowledge.base import Knowledge
-from knowledge.handkept import KnowledgeError
-from knowledge.schema_check import Problem
+from knowledge.handkept.model import KnowledgeError
+from knowledge.handkept.schema import Problem
 
 TEMPORARY_RESIDENCE_QUESTION = "đăng ký tạm trú cần giấy tờ gì"
 SCRIPT = "<script>alert(1)</script>"

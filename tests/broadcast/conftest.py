@@ -9,7 +9,7 @@ import pytest
 
 from bot.broadcast.announcements import Announcements
 from bot.store import Store
-from knowledge.handkept import load_handkept
+from knowledge.handkept.model import load_handkept
 from tests.broadcast.support import NEWS_TOPICS, Clock
 
 

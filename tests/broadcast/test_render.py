@@ -150,7 +150,7 @@ def test_the_preview_warns_when_the_image_cannot_be_a_caption(text) -> None:
 
 
 def test_every_broadcast_text_exists_in_both_languages(text) -> None:
-    from knowledge.handkept import load_handkept
+    from knowledge.handkept.model import load_handkept
 
     texts = load_handkept().texts
     keys = [key for key in texts if key.startswith("broadcast.")]

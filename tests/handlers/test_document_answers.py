@@ -12,7 +12,7 @@ from bot.messages import Incoming
 from handlers import documents
 from handlers.procedures import FIRST_MESSAGE_CHARS, answer, documents_reply
 from knowledge.base import Knowledge
-from knowledge.document_cases import DOCUMENT
+from knowledge.importer.document_cases import DOCUMENT
 
 HOUSEHOLD_BUSINESS = "1.001612"
 TEMPORARY_RESIDENCE = "1.004194"

@@ -22,8 +22,8 @@ from handlers.procedures import (
     choice,
     parse_aspect_payload,
 )
-from knowledge.aspects import ASPECTS, OVERVIEW
 from knowledge.base import Knowledge
+from knowledge.nlu.aspects import ASPECTS, OVERVIEW
 
 PERMANENT_RESIDENCE = "1.004222"   # fee 10.000 đồng online, 20.000 đồng in person
 HOUSEHOLD_BUSINESS = "1.001612"    # fee set by the provincial People's Council
@@ -303,7 +303,7 @@ def test_the_same_name_twice_is_told_apart_by_its_code() -> None:
 
 def test_no_choice_of_the_real_ranking_shows_two_labels_alike(knowledge, t) -> None:
     from handlers.procedures import handle
-    from knowledge.understand import Understander
+    from knowledge.nlu.understand import Understander
 
     understander = Understander(knowledge)
     for question in ("kiểm dịch động vật vận chuyển ra khỏi tỉnh", "giấy phép", "đăng kiểm xe",

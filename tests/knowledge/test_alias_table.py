@@ -1,9 +1,9 @@
-"""Everyday phrases found in a message (knowledge/query.py AliasTable)."""
+"""Everyday phrases found in a message (knowledge/nlu/query.py AliasTable)."""
 
 from __future__ import annotations
 
-from knowledge.normalize import folded_words, mark_key
-from knowledge.query import ALIASED_WORD_WEIGHT, AliasTable
+from knowledge.nlu.normalize import folded_words, mark_key
+from knowledge.nlu.query import ALIASED_WORD_WEIGHT, AliasTable
 
 TABLE = AliasTable([("nghỉ đẻ", "hưởng chế độ thai sản"), ("sổ đỏ", "giấy chứng nhận")])
 

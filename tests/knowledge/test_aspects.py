@@ -1,12 +1,12 @@
-"""Which part of a procedure a question asks (knowledge/aspects.py)."""
+"""Which part of a procedure a question asks (knowledge/nlu/aspects.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge.aspects import AspectDetector
 from knowledge.base import Knowledge
-from knowledge.normalize import folded_words
+from knowledge.nlu.aspects import AspectDetector
+from knowledge.nlu.normalize import folded_words
 
 
 def detect(knowledge: Knowledge, text: str) -> str | None:

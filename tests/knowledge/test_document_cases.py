@@ -1,12 +1,12 @@
-"""The documents of a procedure as cases (knowledge/document_cases.py), on made-up groups and
-on real records of the committed knowledge, checked against the record's own text."""
+"""The documents of a procedure as cases (knowledge/importer/document_cases.py), on made-up
+groups and on real records of the committed knowledge, checked against the record's own text."""
 
 from __future__ import annotations
 
 import pytest
 
 from knowledge.base import Knowledge
-from knowledge.document_cases import DOCUMENT, HEADING, NOTE, case_label, organize
+from knowledge.importer.document_cases import DOCUMENT, HEADING, NOTE, case_label, organize
 
 
 def item(name: str, originals: int = 1, copies: int = 0) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.handkept import (
+from knowledge.handkept.model import (
     KNOWLEDGE_DIR,
     Contact,
     HandKept,
@@ -16,7 +16,7 @@ from knowledge.handkept import (
     Source,
     load_handkept,
 )
-from knowledge.schema_check import ASPECTS, HANDKEPT_FILES, INTENTS, MIN_INTENT_EXAMPLES
+from knowledge.handkept.schema import ASPECTS, HANDKEPT_FILES, INTENTS, MIN_INTENT_EXAMPLES
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

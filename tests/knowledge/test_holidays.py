@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
-from knowledge.holidays import MAX_BREAK_DAYS, Holidays, load_holidays
-from knowledge.schema_check import HANDKEPT_FILES, HOLIDAYS_FILE, Problem, check_knowledge
+from knowledge.handkept.check import check_knowledge
+from knowledge.handkept.holidays import MAX_BREAK_DAYS, Holidays, load_holidays
+from knowledge.handkept.model import KNOWLEDGE_DIR, KnowledgeError
+from knowledge.handkept.schema import HANDKEPT_FILES, HOLIDAYS_FILE, Problem
 
 FILE = "knowledge/yaml/holidays.yaml"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import importer
 from knowledge.catalog import DEFAULT_PROCEDURES_PATH, load_procedures
-from knowledge.importer import REPORT_NAME, ImportFormatError, ImportReport, import_records
+from knowledge.importer import run as importer
+from knowledge.importer.run import REPORT_NAME, ImportFormatError, ImportReport, import_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records.jsonl"
 

@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from knowledge.normalize import (
+from knowledge.nlu.normalize import (
     Normalizer,
     collapse_stretched,
     fold,

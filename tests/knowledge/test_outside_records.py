@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from knowledge.base import Knowledge
-from knowledge.normalize import folded_words
-from knowledge.ranking import contains_phrase
-from knowledge.understand import Understander
+from knowledge.nlu.normalize import folded_words
+from knowledge.nlu.ranking import contains_phrase
+from knowledge.nlu.understand import Understander
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The officers' knowledge overrides file (knowledge/overrides.py) and how the running bot
-follows it (knowledge/live_overrides.py): saved whole or not at all, with who and when; a
+"""The officers' knowledge overrides file (knowledge/handkept/overrides.py) and how the running bot
+follows it (knowledge/nlu/live_overrides.py): saved whole or not at all, with who and when; a
 broken file names its line and never stops the bot, which keeps the last good overrides."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import overrides as overrides_module
 from knowledge.base import Knowledge
-from knowledge.live_overrides import OverridesWatcher
-from knowledge.overrides import (
+from knowledge.handkept import overrides as overrides_module
+from knowledge.handkept.overrides import (
     InvalidOverride,
     OverridesError,
     add_alias,
@@ -24,7 +23,8 @@ from knowledge.overrides import (
     load_overrides,
     remove_override,
 )
-from knowledge.understand import Understander
+from knowledge.nlu.live_overrides import OverridesWatcher
+from knowledge.nlu.understand import Understander
 
 NOW = datetime(2026, 3, 12, 18, 30, tzinfo=UTC)
 HOUSEHOLD_BUSINESS = "1.001612"   # Đăng ký thành lập hộ kinh doanh
@@ -226,7 +226,7 @@ def test_a_broken_edit_keeps_the_last_good_overrides_and_logs_where(
 
     path.write_text(path.read_text(encoding="utf-8") + "  - id: [oops\n", encoding="utf-8")
     touch_later(path)
-    with caplog.at_level(logging.ERROR, logger="knowledge.live_overrides"):
+    with caplog.at_level(logging.ERROR, logger="knowledge.nlu.live_overrides"):
         assert watcher.refresh() is None
         assert watcher.refresh() is None     # logged once, not at every message
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -258,7 +258,7 @@ def test_a_file_broken_from_the_start_means_no_overrides(path: Path,
 def test_an_alias_to_a_procedure_that_no_longer_exists_is_left_out(
         path: Path, knowledge: Knowledge, caplog) -> None:
     add_alias(path, ["quán hát cho khách"], "9.999999", OFFICER, now=NOW)
-    with caplog.at_level(logging.WARNING, logger="knowledge.live_overrides"):
+    with caplog.at_level(logging.WARNING, logger="knowledge.nlu.live_overrides"):
         overlay = OverridesWatcher(path, knowledge).refresh()
     assert overlay is not None and overlay.matcher is not None
     assert overlay.matcher.match_text("quán hát cho khách") is None

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.parse_documents import parse_documents, split_form
-from knowledge.parse_legal import parse_legal_basis
-from knowledge.parse_modes import parse_fee, parse_modes, parse_time
-from knowledge.parse_results import parse_results
-from knowledge.parse_steps import parse_steps
-from knowledge.record_parsing import parse_record, unparsed_record
+from knowledge.importer.documents import parse_documents, split_form
+from knowledge.importer.legal import parse_legal_basis
+from knowledge.importer.modes import parse_fee, parse_modes, parse_time
+from knowledge.importer.record import parse_record, unparsed_record
+from knowledge.importer.results import parse_results
+from knowledge.importer.steps import parse_steps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records.jsonl"
 MODES_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
@@ -209,14 +209,14 @@ def test_an_amount_in_thousands_is_read_from_its_note(parsed):
 
 
 def test_an_implausibly_small_amount_the_note_does_not_confirm_is_not_ok():
-    from knowledge.parse_modes import parse_fee
+    from knowledge.importer.modes import parse_fee
 
     fee = parse_fee("20 VNĐ", "Thu theo Thông tư 172/2010/TT-BTC")
     assert fee["amount"] == 20 and fee["ok"] is False and fee["amount_doubtful"]
 
 
 def test_a_thousands_mark_ends_no_sentence_of_a_fee_note():
-    from knowledge.parse_modes import parse_fee
+    from knowledge.importer.modes import parse_fee
 
     # "1.000.000" must not split "áp dụng mức phí …" from its dates.
     fee = parse_fee("2,000,000 Việt Nam Đồng", "(áp dụng mức phí 1.000.000 đồng/hồ sơ kể từ "

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.handkept import KNOWLEDGE_DIR
-from knowledge.schema_check import (
+from knowledge.handkept.check import check_knowledge
+from knowledge.handkept.model import KNOWLEDGE_DIR
+from knowledge.handkept.schema import (
     ALIASES_FILE,
     CONTACTS_FILE,
     FAQ_FILE,
@@ -21,7 +22,6 @@ from knowledge.schema_check import (
     INTENTS_FILE,
     TEXTS_FILE,
     Problem,
-    check_knowledge,
     looks_like_vietnamese_phone,
     placeholders,
 )

@@ -22,10 +22,10 @@ from bot.channels.telegram_updates import COMMANDS
 from handlers import smalltalk
 from handlers.procedure_facts import MODE_ORDER
 from handlers.rating_form import SCORES
-from knowledge.aspects import ASPECTS, OVERVIEW
 from knowledge.base import Knowledge
-from knowledge.parse_modes import TIME_UNITS
-from knowledge.understand import Understanding
+from knowledge.importer.modes import TIME_UNITS
+from knowledge.nlu.aspects import ASPECTS, OVERVIEW
+from knowledge.nlu.understand import Understanding
 
 ROOT = Path(__file__).resolve().parents[2]
 # bot/config.py reads environment variables with env.text("NAME"): not texts.
@@ -91,7 +91,7 @@ def _keys_in_the_code() -> set[str]:
         # Plain keys are told from other words only where they are looked up; the record
         # fields the importer reads with its own text(...) are not interface texts.
         keys.update(key for _, key in _LOOKUP_RE.findall(source)
-                    if "." in key or key in TEXT_KEYS or path.parent.name != "knowledge")
+                    if "." in key or key in TEXT_KEYS or "knowledge" not in path.parts)
     return keys
 
 
@@ -102,7 +102,7 @@ ALL_KEYS = sorted(set(LITERAL_KEYS).union(SMALLTALK_KEYS, *DYNAMIC_KEYS.values()
 def test_sources_are_found() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in SOURCES}
     assert {"handlers/procedures.py", "bot/dialogue.py", "bot/staff/notify.py",
-            "bot/channels/telegram_updates.py", "knowledge/understand.py"} <= names
+            "bot/channels/telegram_updates.py", "knowledge/nlu/understand.py"} <= names
 
 
 def test_literal_keys_are_found_in_the_code() -> None:

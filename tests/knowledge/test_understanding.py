@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.aspects import OVERVIEW
 from knowledge.base import Knowledge
-from knowledge.normalize import fold
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Understander
+from knowledge.nlu.aspects import OVERVIEW
+from knowledge.nlu.normalize import fold
+from knowledge.nlu.understand import OUT_OF_SCOPE, PROCEDURE, Understander
 
 TEMPORARY_RESIDENCE = "1.004194"   # Đăng ký tạm trú
 PERMANENT_RESIDENCE = "1.004222"   # Đăng ký thường trú

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge.document_cases import organize
-from knowledge.parse_common import clean, known_issuer_length
+from knowledge.importer.common import clean, known_issuer_length
+from knowledge.importer.document_cases import organize
 
 HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 

@@ -1,13 +1,13 @@
 """Typed access to the hand-kept knowledge: contacts, guides, FAQ, aliases, intents, texts.
 
-    from knowledge.handkept import load_handkept
+    from knowledge.handkept.model import load_handkept
 
     kb = load_handkept()                      # validates first, raises KnowledgeError
     kb.text("ask_which", count=3)             # "Có 3 thủ tục gần với câu hỏi của Bạn. ..."
     [c.name.vi for c in kb.shown_contacts]    # only confirmed contacts with a source
 
 The files live under `knowledge/yaml/` and `knowledge/locales/`; their rules are in
-`knowledge/schema_check.py`.
+`knowledge/handkept/schema.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from knowledge.schema_check import (
+from knowledge.handkept.check import check_knowledge
+from knowledge.handkept.schema import (
     ALIASES_FILE,
     CONTACTS_FILE,
     FAQ_FILE,
@@ -26,25 +27,14 @@ from knowledge.schema_check import (
     INTENTS_FILE,
     SAFE_LOADER,
     TEXTS_FILE,
-    Problem,
-    check_knowledge,
+    KnowledgeError,
 )
 
-KNOWLEDGE_DIR = Path(__file__).resolve().parent
+# Re-exported: the hand-kept files are read from here unless a root is given.
+from knowledge.paths import KNOWLEDGE_DIR as PATHS_KNOWLEDGE_DIR
+
+KNOWLEDGE_DIR = PATHS_KNOWLEDGE_DIR
 DEFAULT_LANG = "vi"
-
-
-class KnowledgeError(Exception):
-    """The hand-kept knowledge has problems; `problems` lists every one of them."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        lines = [f"{len(self.problems)} problem(s) in the hand-kept knowledge:"]
-        lines.extend(f"  {problem}" for problem in self.problems)
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)

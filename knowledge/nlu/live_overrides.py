@@ -1,4 +1,5 @@
-"""The officers' overrides (knowledge/overrides.py) in the running bot, from the next message on.
+"""The officers' overrides (knowledge/handkept/overrides.py) in the running bot, from the next
+message on.
 
     watcher = OverridesWatcher(Path("var/knowledge-overrides.yaml"), knowledge)
     overlay = watcher.refresh()   # an Overlay when the file changed since the last call, else None
@@ -11,7 +12,7 @@ is logged (file, line, field) and the last good overrides stay in use.
 
 An override is applied the way the committed knowledge is:
 * an alias's phrases join the aliases of aliases.yaml, meaning the procedure's official name,
-  so that a question containing one leans to that procedure (knowledge/query.py); and a
+  so that a question containing one leans to that procedure (knowledge/nlu/query.py); and a
   question that says the same as a phrase, or nearly (apart from filler words and the aspect
   asked), answers that procedure outright;
 * an FAQ entry joins the FAQ of faq.yaml (handlers/online_help.py answers it), and a question
@@ -30,12 +31,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.vocabulary import PROCEDURE
-from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge, alias_pairs, faq_example_index
-from knowledge.normalize import NormalizedText, Token
-from knowledge.overrides import Overrides, OverridesError, load_overrides
-from knowledge.query import AliasTable, QueryBuilder
-from knowledge.similarity import ExampleIndex
+from knowledge.handkept.overrides import Overrides, OverridesError, load_overrides
+from knowledge.nlu.aspects import AspectMatch
+from knowledge.nlu.normalize import NormalizedText, Token
+from knowledge.nlu.query import AliasTable, QueryBuilder
+from knowledge.nlu.similarity import ExampleIndex
 
 logger = logging.getLogger(__name__)
 

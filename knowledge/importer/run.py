@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.record_parsing import KNOWN_LEVELS, parse_record, unparsed_record
+from knowledge.importer.record import KNOWN_LEVELS, parse_record, unparsed_record
 
 REPORT_NAME = "import-report.json"
 _GZIP_MAGIC = b"\x1f\x8b"

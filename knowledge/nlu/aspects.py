@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.vocabulary import ASPECTS as VOCABULARY_ASPECTS
 from bot.vocabulary import OVERVIEW  # noqa: F401  (re-exported)
-from knowledge.normalize import folded_words
+from knowledge.nlu.normalize import folded_words
 
 GAP = "…"
 # The aspects themselves are bot.vocabulary.ASPECTS (re-exported here for the detector's users).

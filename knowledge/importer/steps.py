@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.parse_common import clean
+from knowledge.importer.common import clean
 
 # "Bước 3:" at a line start (after an optional bullet), or anywhere when a
 # separator follows the number ("… hồ sơ Bước 1: …").

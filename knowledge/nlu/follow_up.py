@@ -26,14 +26,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from knowledge.aspects import AspectMatch
-from knowledge.handkept import FollowUpWords
-from knowledge.normalize import NormalizedText, Token, folded_words, mark_key
-from knowledge.query import Stopwords
-from knowledge.ranking import contains_phrase, split_name
+from knowledge.handkept.model import FollowUpWords
+from knowledge.nlu.aspects import AspectMatch
+from knowledge.nlu.normalize import NormalizedText, Token, folded_words, mark_key
+from knowledge.nlu.query import Stopwords
+from knowledge.nlu.ranking import contains_phrase, split_name
 
 if TYPE_CHECKING:
-    from knowledge.ranking import ProcedureIndex
+    from knowledge.nlu.ranking import ProcedureIndex
 
 Phrase = tuple[str, ...]
 

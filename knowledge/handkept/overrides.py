@@ -1,7 +1,7 @@
 """Knowledge overrides: what officers decide on the staff pages after reviewing the questions
 the bot could not answer.
 
-    from knowledge.overrides import add_alias, add_faq, load_overrides, remove_override
+    from knowledge.handkept.overrides import add_alias, add_faq, load_overrides, remove_override
 
     path = Path("var/knowledge-overrides.yaml")
     add_alias(path, ["làm thẻ thư viện", "lam the thu vien o dau"], "1.000426", "Nguyễn Văn An")
@@ -18,7 +18,7 @@ own, written while the bot runs. Every change is written to a temporary file and
 the old one (os.replace) under an exclusive lock, so a crash never leaves half a file and two
 officers saving at once both keep their entry. A file broken by a hand edit is never
 overwritten: reading it raises OverridesError naming the file, line and field, and the
-running bot (knowledge/live_overrides.py) keeps the last good overrides.
+running bot (knowledge/nlu/live_overrides.py) keeps the last good overrides.
 """
 
 from __future__ import annotations
@@ -38,17 +38,17 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.vocabulary import VIETNAM
-from knowledge.handkept import FaqEntry, Source
-from knowledge.schema_check import (
+from knowledge.handkept.model import FaqEntry, Source
+from knowledge.handkept.schema import (
     MAX_FAQ_ANSWER_CHARS,
     SAFE_LOADER,
+    FileProblems,
     Problem,
-    _check_duplicate_keys,
-    _File,
-    _kind_of,
-    _pairs,
+    check_duplicate_keys,
+    kind_of,
     list_of,
     mapping,
+    mapping_pairs,
     optional_text,
     text,
     url,
@@ -159,7 +159,7 @@ def load_overrides(path: Path | str = DEFAULT_PATH) -> Overrides:
 
 def parse_overrides(content: str, display: str) -> Overrides:
     """The overrides in a file's text; `display` names the file in problems."""
-    out = _File(display)
+    out = FileProblems(display)
     try:
         root = yaml.compose(content, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
@@ -175,14 +175,14 @@ def parse_overrides(content: str, display: str) -> Overrides:
         raise OverridesError([Problem(display, 0, "", f"YAML error: {error}")]) from None
     if root is None:
         return Overrides()
-    _check_duplicate_keys(root, "", out)
+    check_duplicate_keys(root, "", out)
     overrides = _read_root(root, out)
     if out.problems:
         raise OverridesError(sorted(out.problems, key=lambda p: (p.line, p.field)))
     return overrides
 
 
-def _override_id(node: Node, path: str, out: _File) -> str | None:
+def _override_id(node: Node, path: str, out: FileProblems) -> str | None:
     value = text(node, path, out)
     if value is not None and not _ID_RE.match(value):
         out.add(node, path, "must be lower-case letters, digits, '-' and '_' (e.g. 'faq-1a2b')")
@@ -190,7 +190,7 @@ def _override_id(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def _procedure_code(node: Node, path: str, out: _File) -> str | None:
+def _procedure_code(node: Node, path: str, out: FileProblems) -> str | None:
     value = text(node, path, out) if not _is_number(node) else str(node.value)
     if value is not None and not _CODE_RE.match(value):
         out.add(node, path, f"'{value}' is not a procedure code like '1.004222' (in quotes)")
@@ -202,7 +202,7 @@ def _is_number(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:float"
 
 
-def _moment(node: Node, path: str, out: _File) -> str | None:
+def _moment(node: Node, path: str, out: FileProblems) -> str | None:
     """A date and time; unquoted ones (YAML timestamps) are fine too."""
     raw = node.value if isinstance(node, ScalarNode) and node.tag == _TIMESTAMP_TAG \
         else text(node, path, out)
@@ -216,7 +216,7 @@ def _moment(node: Node, path: str, out: _File) -> str | None:
     return str(raw)
 
 
-def _answer(node: Node, path: str, out: _File) -> str | None:
+def _answer(node: Node, path: str, out: FileProblems) -> str | None:
     value = text(node, path, out)
     if value is not None and len(value) > MAX_FAQ_ANSWER_CHARS:
         out.add(node, path, f"is {len(value)} characters long; keep it to {MAX_FAQ_ANSWER_CHARS}")
@@ -241,12 +241,12 @@ _FAQ = mapping({
 })
 
 
-def _read_root(root: Node, out: _File) -> Overrides:
+def _read_root(root: Node, out: FileProblems) -> Overrides:
     if not isinstance(root, MappingNode):
         out.add(root, "", f"the file must be a mapping with 'alias:' and 'faq:', "
-                          f"got {_kind_of(root)}")
+                          f"got {kind_of(root)}")
         return Overrides()
-    pairs = _pairs(root)
+    pairs = mapping_pairs(root)
     for name, (key_node, _value) in pairs.items():
         if name not in ("alias", "faq"):
             out.add(key_node, name, "unknown top-level key (known: alias, faq)")
@@ -264,7 +264,8 @@ def _read_root(root: Node, out: _File) -> Overrides:
 
 
 def _entries(pairs: dict[str, tuple[Node, Node]], key: str,
-             check: Callable[[Node, str, _File], dict | None], out: _File) -> Iterator[dict]:
+             check: Callable[[Node, str, FileProblems], dict | None],
+             out: FileProblems) -> Iterator[dict]:
     """The complete entries of the list `key` (incomplete ones are problems, not entries)."""
     if key not in pairs:
         return
@@ -272,7 +273,7 @@ def _entries(pairs: dict[str, tuple[Node, Node]], key: str,
     if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
         return
     if not isinstance(node, SequenceNode):
-        out.add(node, key, f"expected a list, got {_kind_of(node)}")
+        out.add(node, key, f"expected a list, got {kind_of(node)}")
         return
     for index, item in enumerate(node.value):
         before = len(out.problems)

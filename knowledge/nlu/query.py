@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from knowledge.normalize import Token, folded_words, mark_key, marked_words
+from knowledge.nlu.normalize import Token, folded_words, mark_key, marked_words
 
 # The citizen's own words next to an alias's official wording: kept, but weighed less.
 ALIASED_WORD_WEIGHT = 0.35

@@ -2,10 +2,10 @@
 
 After an answer, citizens go on as they would with a clerk: a part of the same procedure
 ("mất bao lâu"), a case of it ("thế còn người nước ngoài?"), or a question of their own. The
-understanding of the message alone (knowledge/understand.py) is kept for a question of its own;
+understanding of the message alone (knowledge/nlu/understand.py) is kept for a question of its own;
 otherwise the reading moves to the conversation's procedure or its sibling, and says which
 procedure it rests on (`context`). The words that tell these apart are in intents.yaml
-(`follow_ups`) and are read by knowledge/follow_up.py.
+(`follow_ups`) and are read by knowledge/nlu/follow_up.py.
 
 Example:
     reader = ConversationReader(knowledge)
@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.vocabulary import OVERVIEW
-from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge
-from knowledge.normalize import NormalizedText, folded_words
-from knowledge.ranking import RankedProcedure
-from knowledge.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understanding
+from knowledge.nlu.aspects import AspectMatch
+from knowledge.nlu.normalize import NormalizedText, folded_words
+from knowledge.nlu.ranking import RankedProcedure
+from knowledge.nlu.understand import OUT_OF_SCOPE, PROCEDURE, Topic, Understanding
 
 # A message that is no sure question of its own is read with the conversation's procedure when
 # the record they point to says this share of the words it adds.
@@ -42,7 +42,7 @@ class ConversationReader:
 
     def read(self, understanding: Understanding, topic: Topic | None) -> Understanding:
         """The message read against the procedure the conversation is about (see
-        knowledge/follow_up.py): the same procedure for a bare aspect, its sibling for a bare
+        knowledge/nlu/follow_up.py): the same procedure for a bare aspect, its sibling for a bare
         case, and the message's own reading for a question of its own."""
         if topic is None or topic.code not in self.knowledge.procedures:
             return understanding

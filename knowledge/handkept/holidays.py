@@ -1,6 +1,6 @@
 """Public holidays and make-up working days, read from knowledge/yaml/holidays.yaml.
 
-    from knowledge.holidays import load_holidays
+    from knowledge.handkept.holidays import load_holidays
 
     holidays = load_holidays()              # validates first, raises KnowledgeError
     holidays.years                          # (2025, 2026): the years the file knows
@@ -33,24 +33,25 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from knowledge.handkept import KNOWLEDGE_DIR, KnowledgeError
-from knowledge.schema_check import (
+from knowledge.handkept.schema import (
     HOLIDAYS_FILE,
     Checker,
-    _compose,
-    _File,
-    _is_null,
-    _join,
-    _kind_of,
-    _pairs,
-    _unknown_top_keys,
-    _value_node,
+    FileProblems,
+    KnowledgeError,
+    compose,
+    is_null,
+    joined,
+    kind_of,
     mapping,
+    mapping_pairs,
     slug,
     text,
+    unknown_top_keys,
     url,
+    value_node_of,
 )
-from knowledge.schema_check import date as date_field
+from knowledge.handkept.schema import date as date_field
+from knowledge.paths import KNOWLEDGE_DIR
 
 MAX_BREAK_DAYS = 14
 TOP_KEYS = ("sources", "years")
@@ -114,22 +115,22 @@ class Holidays:
 
 def load_holidays(root: Path = KNOWLEDGE_DIR) -> Holidays:
     """Validate and load `root`/yaml/holidays.yaml; raise KnowledgeError naming every problem."""
-    out = _File(f"{root.name}/{HOLIDAYS_FILE}")
-    node = _compose(root / HOLIDAYS_FILE, out)
+    out = FileProblems(f"{root.name}/{HOLIDAYS_FILE}")
+    node = compose(root / HOLIDAYS_FILE, out)
     holidays = check_holidays(node, out) if node is not None else None
     if out.problems or holidays is None:
         raise KnowledgeError(sorted(out.problems, key=lambda p: (p.line, p.field)))
     return holidays
 
 
-def check_holidays(root: Node, out: _File) -> Holidays:
+def check_holidays(root: Node, out: FileProblems) -> Holidays:
     """Report every problem of the holidays file in `out`; return what could be read."""
     if not isinstance(root, MappingNode):
         out.add(root, "", f"the file must be a mapping with 'years:' at the top, got "
-                f"{_kind_of(root)}")
+                f"{kind_of(root)}")
         return Holidays((), (), ())
-    _unknown_top_keys(root, TOP_KEYS, out)
-    pairs = _pairs(root)
+    unknown_top_keys(root, TOP_KEYS, out)
+    pairs = mapping_pairs(root)
     for key in TOP_KEYS:
         if key not in pairs:
             out.add(root, key, "missing")
@@ -146,9 +147,9 @@ _SOURCE = mapping(
 )
 
 
-def _sources(node: Node, out: _File) -> dict[str, HolidaySource]:
+def _sources(node: Node, out: FileProblems) -> dict[str, HolidaySource]:
     if not isinstance(node, MappingNode):
-        out.add(node, "sources", f"expected a mapping of source ids, got {_kind_of(node)}")
+        out.add(node, "sources", f"expected a mapping of source ids, got {kind_of(node)}")
         return {}
     sources = {}
     for key_node, value_node in node.value:
@@ -164,7 +165,7 @@ def _sources(node: Node, out: _File) -> dict[str, HolidaySource]:
     return sources
 
 
-def _source_ids(node: Node, path: str, out: _File,
+def _source_ids(node: Node, path: str, out: FileProblems,
                 sources: dict[str, HolidaySource]) -> tuple[HolidaySource, ...]:
     """`source: id` or `source: [id, id]`, every id from the `sources:` table."""
     items = [(path, node)]
@@ -188,9 +189,9 @@ def _source_ids(node: Node, path: str, out: _File,
 # --- years and their entries --------------------------------------------------------------
 
 
-def _years(node: Node, sources: dict[str, HolidaySource], out: _File) -> Holidays:
+def _years(node: Node, sources: dict[str, HolidaySource], out: FileProblems) -> Holidays:
     if not isinstance(node, MappingNode):
-        out.add(node, "years", f"expected a mapping of years, got {_kind_of(node)}")
+        out.add(node, "years", f"expected a mapping of years, got {kind_of(node)}")
         return Holidays((), (), ())
     years: list[tuple[int, Node]] = []
     days_off: list[DayOff] = []
@@ -203,12 +204,12 @@ def _years(node: Node, sources: dict[str, HolidaySource], out: _File) -> Holiday
         years.append((year, key_node))
         if not isinstance(value_node, MappingNode):
             out.add(value_node, path, f"expected a mapping with 'days_off:', got "
-                    f"{_kind_of(value_node)}")
+                    f"{kind_of(value_node)}")
             continue
-        entries = _pairs(value_node)
+        entries = mapping_pairs(value_node)
         for name, (entry_key, _value) in entries.items():
             if name not in YEAR_KEYS:
-                out.add(entry_key, _join(path, name),
+                out.add(entry_key, joined(path, name),
                         f"unknown key (known: {', '.join(YEAR_KEYS)})")
         listed = _list(value_node, "days_off", path, out)
         if "days_off" not in entries:
@@ -232,7 +233,7 @@ def _years(node: Node, sources: dict[str, HolidaySource], out: _File) -> Holiday
     return Holidays(known, tuple(days_off), tuple(working))
 
 
-def _year(node: Node, path: str, out: _File) -> int | None:
+def _year(node: Node, path: str, out: FileProblems) -> int | None:
     value = str(node.value) if isinstance(node, ScalarNode) else ""
     if len(value) != 4 or not value.isdigit():
         out.add(node, path, "a year must be written as four digits, e.g. 2026")
@@ -242,21 +243,21 @@ def _year(node: Node, path: str, out: _File) -> int | None:
 
 def _is_wrong_kind(node: Node) -> bool:
     """Neither a list nor empty: _list reports it."""
-    return not isinstance(node, SequenceNode) and not _is_null(node)
+    return not isinstance(node, SequenceNode) and not is_null(node)
 
 
-def _list(node: MappingNode, key: str, path: str, out: _File) -> list[tuple[str, Node]]:
-    pair = _pairs(node).get(key)
-    if pair is None or _is_null(pair[1]):
+def _list(node: MappingNode, key: str, path: str, out: FileProblems) -> list[tuple[str, Node]]:
+    pair = mapping_pairs(node).get(key)
+    if pair is None or is_null(pair[1]):
         return []
     items = pair[1]
     if not isinstance(items, SequenceNode):
-        out.add(items, f"{path}.{key}", f"expected a list, got {_kind_of(items)}")
+        out.add(items, f"{path}.{key}", f"expected a list, got {kind_of(items)}")
         return []
     return [(f"{path}.{key}[{i}]", item) for i, item in enumerate(items.value)]
 
 
-def _as_written(node: Node, path: str, out: _File) -> Node:
+def _as_written(node: Node, path: str, out: FileProblems) -> Node:
     """Keeps the node; `source` is checked once the `sources:` table is known."""
     return node
 
@@ -276,7 +277,7 @@ _WORKING_WEEKEND = _entry_checker({"date": True})
 
 
 def _day_off(node: Node, path: str, year: int, sources: dict[str, HolidaySource],
-             out: _File) -> DayOff | None:
+             out: FileProblems) -> DayOff | None:
     fields = _DAY_OFF(node, path, out)
     if not fields:
         return None
@@ -296,16 +297,16 @@ def _day_off(node: Node, path: str, year: int, sources: dict[str, HolidaySource]
         return None
     for name, day in (("date", single), ("from", first), ("to", last)):
         if name in fields and day is not None and day.year != year:
-            out.add(_value_node(node, name), f"{path}.{name}",
+            out.add(value_node_of(node, name), f"{path}.{name}",
                     f"{day} is not in {year}, the year it is listed under")
             return None
     if first > last:
-        out.add(_value_node(node, "to"), f"{path}.to",
+        out.add(value_node_of(node, "to"), f"{path}.to",
                 f"{last} is before 'from' ({first}); 'from' is the first day of the break")
         return None
     length = (last - first).days + 1
     if length > MAX_BREAK_DAYS:
-        out.add(_value_node(node, "to"), f"{path}.to",
+        out.add(value_node_of(node, "to"), f"{path}.to",
                 f"a break of {length} days ({first} to {last}); at most {MAX_BREAK_DAYS} "
                 "are expected, check the dates")
         return None
@@ -315,7 +316,7 @@ def _day_off(node: Node, path: str, year: int, sources: dict[str, HolidaySource]
 
 
 def _working_weekend(node: Node, path: str, year: int, sources: dict[str, HolidaySource],
-                     out: _File) -> WorkingWeekend | None:
+                     out: FileProblems) -> WorkingWeekend | None:
     fields = _WORKING_WEEKEND(node, path, out)
     if not fields:
         return None
@@ -324,7 +325,7 @@ def _working_weekend(node: Node, path: str, year: int, sources: dict[str, Holida
     day = _parsed(fields.get("date"))
     if day is None:
         return None  # missing or not a date: reported already
-    date_node = _value_node(node, "date")
+    date_node = value_node_of(node, "date")
     if day.year != year:
         out.add(date_node, f"{path}.date", f"{day} is not in {year}, the year it is listed under")
         return None
@@ -344,7 +345,7 @@ def _parsed(value: object) -> date | None:
 
 
 def _check_not_taken(days: list[date], taken: dict[date, str], node: Node, path: str,
-                     out: _File) -> None:
+                     out: FileProblems) -> None:
     """Report a day listed by an earlier entry of the same year; remember these days."""
     for day in days:
         if day in taken:
@@ -353,7 +354,7 @@ def _check_not_taken(days: list[date], taken: dict[date, str], node: Node, path:
     taken.update((day, path) for day in days)
 
 
-def _check_consecutive(years: list[tuple[int, Node]], out: _File) -> None:
+def _check_consecutive(years: list[tuple[int, Node]], out: FileProblems) -> None:
     ordered = sorted(years)
     for (before, _node), (year, node) in zip(ordered, ordered[1:], strict=False):
         if year > before + 1:

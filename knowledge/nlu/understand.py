@@ -17,13 +17,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.vocabulary import OUT_OF_SCOPE, OVERVIEW, PROCEDURE
-from knowledge.aspects import AspectMatch
 from knowledge.base import Knowledge
-from knowledge.normalize import NormalizedText, Token, folded_words, marked_words
-from knowledge.ranking import RankedProcedure, contains_phrase
+from knowledge.nlu.aspects import AspectMatch
+from knowledge.nlu.normalize import NormalizedText, Token, folded_words, marked_words
+from knowledge.nlu.ranking import RankedProcedure, contains_phrase
 
 if TYPE_CHECKING:
-    from knowledge.live_overrides import OverrideMatcher
+    from knowledge.nlu.live_overrides import OverrideMatcher
 
 
 # An intent example this close settles the intent whatever the procedures say.
@@ -127,7 +127,7 @@ class Topic:
 
 
 class Understander:
-    """`overrides` (knowledge/live_overrides.py) are the officers' decisions: a question one of
+    """`overrides` (knowledge/nlu/live_overrides.py) are the officers' decisions: a question one of
     them is meant by is answered accordingly, before any ranking."""
 
     def __init__(self, knowledge: Knowledge, cache_size: int = CACHE_SIZE,
@@ -181,7 +181,7 @@ class Understander:
             self.knowledge.follow_ups.words(normalized, aspect).only_aspect
         if aspect_only and not (intent == "online_help" and aspect.aspect == "online"):
             # "mất bao lâu", "làm ở đâu": a part of some procedure, whichever intent its few
-            # words lean to. The conversation may say which (knowledge/conversation.py);
+            # words lean to. The conversation may say which (knowledge/nlu/conversation.py);
             # otherwise the bot asks. Asked on its own, "làm online được không" is about
             # online services.
             return Understanding(**base, intent=PROCEDURE, aspect=aspect.aspect,

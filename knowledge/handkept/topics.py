@@ -8,10 +8,11 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.normalize import folded_words
-from knowledge.schema_check import SAFE_LOADER
+from knowledge.handkept.schema import SAFE_LOADER
+from knowledge.nlu.normalize import folded_words
+from knowledge.paths import YAML_DIR
 
-TOPICS_PATH = Path(__file__).parent / "yaml" / "topics.yaml"
+TOPICS_PATH = YAML_DIR / "topics.yaml"
 COMMANDS = ("cancel", "back", "menu", "skip", "yes", "no", "resume", "delete_data")
 
 

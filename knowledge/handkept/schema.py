@@ -121,6 +121,19 @@ class Problem:
         )
 
 
+class KnowledgeError(Exception):
+    """The hand-kept knowledge has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.problems)} problem(s) in the hand-kept knowledge:"]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
 def looks_like_vietnamese_phone(value: str) -> bool:
     """1800/1900 service numbers (8–10 digits) or 0 followed by 9–10 digits."""
     if not _PHONE_CHARS_RE.match(value):
@@ -146,7 +159,7 @@ def placeholders(template: str) -> set[str]:
 
 
 @dataclass
-class _File:
+class FileProblems:
     """Collects the problems of one file."""
 
     display: str
@@ -157,7 +170,7 @@ class _File:
         self.problems.append(Problem(self.display, line, path, message))
 
 
-def _compose(path: Path, out: _File) -> Node | None:
+def compose(path: Path, out: FileProblems) -> Node | None:
     if not path.is_file():
         out.add(None, "", "file is missing")
         return None
@@ -180,31 +193,31 @@ def _compose(path: Path, out: _File) -> Node | None:
     if root is None:
         out.add(None, "", "file is empty")
         return None
-    _check_duplicate_keys(root, "", out)
+    check_duplicate_keys(root, "", out)
     return root
 
 
-def _check_duplicate_keys(node: Node, path: str, out: _File) -> None:
+def check_duplicate_keys(node: Node, path: str, out: FileProblems) -> None:
     if isinstance(node, MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            child = _join(path, key)
+            child = joined(path, key)
             if key in seen:
                 out.add(key_node, child, f"duplicate key '{key}' (first at line {seen[key]})")
             else:
                 seen[key] = key_node.start_mark.line + 1
-            _check_duplicate_keys(value_node, child, out)
+            check_duplicate_keys(value_node, child, out)
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _check_duplicate_keys(item, f"{path}[{index}]", out)
+            check_duplicate_keys(item, f"{path}[{index}]", out)
 
 
-def _join(path: str, key: str) -> str:
+def joined(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _pairs(node: MappingNode) -> dict[str, tuple[Node, Node]]:
+def mapping_pairs(node: MappingNode) -> dict[str, tuple[Node, Node]]:
     """Key → (key node, value node); the first of duplicated keys wins (duplicates are reported)."""
     result: dict[str, tuple[Node, Node]] = {}
     for key_node, value_node in node.value:
@@ -212,7 +225,7 @@ def _pairs(node: MappingNode) -> dict[str, tuple[Node, Node]]:
     return result
 
 
-def _kind_of(node: Node) -> str:
+def kind_of(node: Node) -> str:
     if isinstance(node, MappingNode):
         return "a mapping"
     if isinstance(node, SequenceNode):
@@ -220,38 +233,38 @@ def _kind_of(node: Node) -> str:
     return _TAG_NAMES.get(node.tag, "a string")
 
 
-def _is_null(node: Node) -> bool:
+def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == _NULL
 
 
 # --- checkers for single values; each returns the plain value or None when wrong ----------
 
-Checker = Callable[[Node, str, _File], object]
+Checker = Callable[[Node, str, FileProblems], object]
 
 
-def _string(node: Node, path: str, out: _File, *, allow_empty: bool = False) -> str | None:
+def _string(node: Node, path: str, out: FileProblems, *, allow_empty: bool = False) -> str | None:
     if isinstance(node, ScalarNode) and node.tag == _STR:
         value = node.value.strip()
         if not value and not allow_empty:
             out.add(node, path, "must not be empty")
             return None
         return value
-    if allow_empty and _is_null(node):
+    if allow_empty and is_null(node):
         return ""
-    hint = " (put it in quotes)" if isinstance(node, ScalarNode) and not _is_null(node) else ""
-    out.add(node, path, f"expected text, got {_kind_of(node)}{hint}")
+    hint = " (put it in quotes)" if isinstance(node, ScalarNode) and not is_null(node) else ""
+    out.add(node, path, f"expected text, got {kind_of(node)}{hint}")
     return None
 
 
-def text(node: Node, path: str, out: _File) -> str | None:
+def text(node: Node, path: str, out: FileProblems) -> str | None:
     return _string(node, path, out)
 
 
-def optional_text(node: Node, path: str, out: _File) -> str | None:
+def optional_text(node: Node, path: str, out: FileProblems) -> str | None:
     return _string(node, path, out, allow_empty=True)
 
 
-def slug(node: Node, path: str, out: _File) -> str | None:
+def slug(node: Node, path: str, out: FileProblems) -> str | None:
     value = _string(node, path, out)
     if value is not None and not _ID_RE.match(value):
         out.add(node, path, "must be lower-case letters, digits and '_' (e.g. 'dvc_hotline')")
@@ -259,14 +272,14 @@ def slug(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def boolean(node: Node, path: str, out: _File) -> bool | None:
+def boolean(node: Node, path: str, out: FileProblems) -> bool | None:
     if isinstance(node, ScalarNode) and node.tag == _BOOL:
         return node.value.lower() in ("true", "yes", "on")
-    out.add(node, path, f"expected true or false, got {_kind_of(node)}")
+    out.add(node, path, f"expected true or false, got {kind_of(node)}")
     return None
 
 
-def url(node: Node, path: str, out: _File) -> str | None:
+def url(node: Node, path: str, out: FileProblems) -> str | None:
     value = _string(node, path, out, allow_empty=True)
     if value and not value.startswith(("https://", "http://")):
         out.add(node, path, "must start with https:// or http://")
@@ -274,7 +287,7 @@ def url(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def required_url(node: Node, path: str, out: _File) -> str | None:
+def required_url(node: Node, path: str, out: FileProblems) -> str | None:
     value = url(node, path, out)
     if value == "":
         out.add(node, path, "must not be empty")
@@ -282,7 +295,7 @@ def required_url(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def phone(node: Node, path: str, out: _File) -> str | None:
+def phone(node: Node, path: str, out: FileProblems) -> str | None:
     value = _string(node, path, out, allow_empty=True)
     if value and not looks_like_vietnamese_phone(value):
         out.add(
@@ -295,7 +308,7 @@ def phone(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def email(node: Node, path: str, out: _File) -> str | None:
+def email(node: Node, path: str, out: FileProblems) -> str | None:
     value = _string(node, path, out, allow_empty=True)
     if value and not _EMAIL_RE.match(value):
         out.add(node, path, f"'{value}' does not look like an e-mail address")
@@ -303,7 +316,7 @@ def email(node: Node, path: str, out: _File) -> str | None:
     return value
 
 
-def date(node: Node, path: str, out: _File) -> str | None:
+def date(node: Node, path: str, out: FileProblems) -> str | None:
     if isinstance(node, ScalarNode) and node.tag == _TIMESTAMP:
         value = node.value
     else:
@@ -329,7 +342,7 @@ def _is_date(value: str) -> bool:
 def one_of(choices: Iterable[str]) -> Checker:
     allowed = tuple(choices)
 
-    def check(node: Node, path: str, out: _File) -> str | None:
+    def check(node: Node, path: str, out: FileProblems) -> str | None:
         value = _string(node, path, out)
         if value is not None and value not in allowed:
             out.add(node, path, f"'{value}' is not one of: {', '.join(allowed)}")
@@ -340,9 +353,9 @@ def one_of(choices: Iterable[str]) -> Checker:
 
 
 def list_of(item: Checker, *, min_items: int = 1) -> Checker:
-    def check(node: Node, path: str, out: _File) -> list | None:
+    def check(node: Node, path: str, out: FileProblems) -> list | None:
         if not isinstance(node, SequenceNode):
-            out.add(node, path, f"expected a list, got {_kind_of(node)}")
+            out.add(node, path, f"expected a list, got {kind_of(node)}")
             return None
         if len(node.value) < min_items:
             out.add(node, path, f"needs at least {min_items} item(s), has {len(node.value)}")
@@ -355,26 +368,26 @@ def list_of(item: Checker, *, min_items: int = 1) -> Checker:
 def mapping(fields: dict[str, tuple[bool, Checker]]) -> Checker:
     """A mapping with known fields: name → (required, checker). Unknown fields are problems."""
 
-    def check(node: Node, path: str, out: _File) -> dict | None:
+    def check(node: Node, path: str, out: FileProblems) -> dict | None:
         if not isinstance(node, MappingNode):
-            out.add(node, path, f"expected a mapping, got {_kind_of(node)}")
+            out.add(node, path, f"expected a mapping, got {kind_of(node)}")
             return None
-        pairs = _pairs(node)
+        pairs = mapping_pairs(node)
         values: dict[str, object] = {}
         for name, (required, checker) in fields.items():
             if name not in pairs:
                 if required:
-                    out.add(node, _join(path, name), "missing")
+                    out.add(node, joined(path, name), "missing")
                 continue
             key_node, value_node = pairs[name]
-            if required and _is_null(value_node):
-                out.add(key_node, _join(path, name), "missing value")
+            if required and is_null(value_node):
+                out.add(key_node, joined(path, name), "missing value")
                 continue
-            values[name] = checker(value_node, _join(path, name), out)
+            values[name] = checker(value_node, joined(path, name), out)
         for name, (key_node, _value) in pairs.items():
             if name not in fields:
                 known = ", ".join(fields)
-                out.add(key_node, _join(path, name), f"unknown field (known: {known})")
+                out.add(key_node, joined(path, name), f"unknown field (known: {known})")
         return values
 
     return check
@@ -388,43 +401,43 @@ required_source = mapping(
 words = list_of(text)
 
 
-def whole_number(node: Node, path: str, out: _File) -> int | None:
+def whole_number(node: Node, path: str, out: FileProblems) -> int | None:
     if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
         return int(node.value)
-    out.add(node, path, f"expected a whole number, got {_kind_of(node)}")
+    out.add(node, path, f"expected a whole number, got {kind_of(node)}")
     return None
 link = mapping({"label": (True, text), "url": (True, required_url)})
 
 
-def _top(root: Node, key: str, out: _File) -> Node | None:
+def _top(root: Node, key: str, out: FileProblems) -> Node | None:
     """The value under a top-level key, or None (with a problem) when it is absent."""
     if not isinstance(root, MappingNode):
         out.add(
-            root, "", f"the file must be a mapping with '{key}:' at the top, got {_kind_of(root)}"
+            root, "", f"the file must be a mapping with '{key}:' at the top, got {kind_of(root)}"
         )
         return None
-    pairs = _pairs(root)
+    pairs = mapping_pairs(root)
     if key not in pairs:
         out.add(root, key, "missing")
         return None
     return pairs[key][1]
 
 
-def _unknown_top_keys(root: Node, known: Iterable[str], out: _File) -> None:
+def unknown_top_keys(root: Node, known: Iterable[str], out: FileProblems) -> None:
     if isinstance(root, MappingNode):
         allowed = set(known)
-        for name, (key_node, _value) in _pairs(root).items():
+        for name, (key_node, _value) in mapping_pairs(root).items():
             if name not in allowed:
                 out.add(key_node, name, f"unknown top-level key (known: {', '.join(known)})")
 
 
-def _entries(root: Node, key: str, out: _File) -> list[tuple[str, Node]]:
+def _entries(root: Node, key: str, out: FileProblems) -> list[tuple[str, Node]]:
     """(path, node) for each item of the top-level list `key`."""
     node = _top(root, key, out)
     if node is None:
         return []
     if not isinstance(node, SequenceNode):
-        out.add(node, key, f"expected a list, got {_kind_of(node)}")
+        out.add(node, key, f"expected a list, got {kind_of(node)}")
         return []
     return [(f"{key}[{i}]", item) for i, item in enumerate(node.value)]
 
@@ -434,7 +447,7 @@ def fold(value: str) -> str:
     return " ".join(vocabulary_fold(value).split())
 
 
-def _check_unique(items: Iterable[tuple], what: str, out: _File) -> None:
+def _check_unique(items: Iterable[tuple], what: str, out: FileProblems) -> None:
     """Report a value written twice, or two values that match alike but mean different things.
 
     Items are (path, node, value) or (path, node, value, meaning); None values are skipped.
@@ -467,9 +480,9 @@ def _check_unique(items: Iterable[tuple], what: str, out: _File) -> None:
         folded.setdefault(loose, (line, meaning))
 
 
-def _value_node(node: Node, name: str) -> Node:
+def value_node_of(node: Node, name: str) -> Node:
     if isinstance(node, MappingNode):
-        pair = _pairs(node).get(name)
+        pair = mapping_pairs(node).get(name)
         if pair is not None:
             return pair[1]
     return node
@@ -497,43 +510,44 @@ _CONTACT = mapping(
 )
 
 
-def _check_contacts(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("contacts",), out)
+def check_contacts(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("contacts",), out)
     ids = []
     for path, node in _entries(root, "contacts", out):
         entry = _CONTACT(node, path, out)
         if not entry:
             continue
-        ids.append((f"{path}.id", _value_node(node, "id"), entry.get("id")))
+        ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
         if entry.get("confirmed") is True:
             _check_confirmed_contact(node, path, entry, out)
     _check_unique(ids, "id", out)
 
 
-def _check_confirmed_contact(node: Node, path: str, entry: dict, out: _File) -> None:
+def _check_confirmed_contact(node: Node, path: str, entry: dict, out: FileProblems) -> None:
     src = entry.get("source") or {}
-    src_node = _value_node(node, "source")
+    src_node = value_node_of(node, "source")
     if "source" in entry and not src.get("url"):
         out.add(
-            _value_node(src_node, "url"), f"{path}.source.url", "confirmed: true needs a source url"
+            value_node_of(src_node, "url"), f"{path}.source.url",
+            "confirmed: true needs a source url"
         )
     if "source" in entry and not src.get("checked"):
         out.add(
-            _value_node(src_node, "checked"),
+            value_node_of(src_node, "checked"),
             f"{path}.source.checked",
             "confirmed: true needs the date the source was checked",
         )
     needed = VALUE_OF_KIND.get(entry.get("kind") or "")
     if needed and not entry.get(needed):
         out.add(
-            _value_node(node, "confirmed"),
+            value_node_of(node, "confirmed"),
             f"{path}.{needed}",
             f"a confirmed {entry['kind']} contact must have its {needed}",
         )
 
 
-def _check_guides(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("guides",), out)
+def check_guides(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("guides",), out)
     check = mapping(
         {
             "id": (True, slug),
@@ -550,19 +564,19 @@ def _check_guides(root: Node, out: _File) -> None:
     for path, node in _entries(root, "guides", out):
         entry = check(node, path, out)
         if entry:
-            ids.append((f"{path}.id", _value_node(node, "id"), entry.get("id")))
+            ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
     _check_unique(ids, "id", out)
 
 
-def _faq_answer(node: Node, path: str, out: _File) -> str | None:
+def _faq_answer(node: Node, path: str, out: FileProblems) -> str | None:
     value = text(node, path, out)
     if value is not None and len(value) > MAX_FAQ_ANSWER_CHARS:
         out.add(node, path, f"is {len(value)} characters long; keep it to {MAX_FAQ_ANSWER_CHARS}")
     return value
 
 
-def _check_faq(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("faq",), out)
+def check_faq(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("faq",), out)
     check = mapping(
         {
             "id": (True, slug),
@@ -577,19 +591,19 @@ def _check_faq(root: Node, out: _File) -> None:
     for path, node in _entries(root, "faq", out):
         entry = check(node, path, out)
         if entry:
-            ids.append((f"{path}.id", _value_node(node, "id"), entry.get("id")))
+            ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
     _check_unique(ids, "id", out)
 
 
-def _check_aliases(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("aliases", "abbreviations"), out)
+def check_aliases(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("aliases", "abbreviations"), out)
     alias = mapping({"terms": (True, words), "means": (True, text), "note": (False, text)})
     terms = []
     for path, node in _entries(root, "aliases", out):
         entry = alias(node, path, out)
         if not entry or not isinstance(entry.get("terms"), list):
             continue
-        terms_node = _value_node(node, "terms")
+        terms_node = value_node_of(node, "terms")
         for i, term in enumerate(entry["terms"]):
             term_node = terms_node.value[i] if isinstance(terms_node, SequenceNode) else node
             terms.append((f"{path}.terms[{i}]", term_node, term, entry.get("means")))
@@ -603,7 +617,7 @@ def _check_aliases(root: Node, out: _File) -> None:
             shorts.append(
                 (
                     f"{path}.short",
-                    _value_node(node, "short"),
+                    value_node_of(node, "short"),
                     entry.get("short"),
                     entry.get("means"),
                 )
@@ -617,7 +631,7 @@ _FOLLOW_UPS = mapping({"neutral": (True, words), "question_words": (True, words)
                        "qualifiers": (True, list_of(_FOLLOW_UP_QUALIFIER))})
 
 
-def _check_follow_ups(root: Node, out: _File) -> None:
+def _check_follow_ups(root: Node, out: FileProblems) -> None:
     """Neutral words said once each; a qualifier's phrase in one qualifier only."""
     node = _top(root, "follow_ups", out)
     if node is None:
@@ -625,28 +639,28 @@ def _check_follow_ups(root: Node, out: _File) -> None:
     entry = _FOLLOW_UPS(node, "follow_ups", out)
     if not entry:
         return
-    neutral_node = _value_node(node, "neutral")
+    neutral_node = value_node_of(node, "neutral")
     if isinstance(entry.get("neutral"), list) and isinstance(neutral_node, SequenceNode):
         _check_unique([(f"follow_ups.neutral[{i}]", neutral_node.value[i], word)
                        for i, word in enumerate(entry["neutral"])], "neutral word", out)
-    qualifiers_node = _value_node(node, "qualifiers")
+    qualifiers_node = value_node_of(node, "qualifiers")
     said = []
     for i, qualifier in enumerate(entry.get("qualifiers") or []):
         if not qualifier or not isinstance(qualifier.get("says"), list):
             continue
-        says_node = _value_node(qualifiers_node.value[i], "says")
+        says_node = value_node_of(qualifiers_node.value[i], "says")
         said.extend((f"follow_ups.qualifiers[{i}].says[{j}]", says_node.value[j], phrase, i)
                     for j, phrase in enumerate(qualifier["says"]))
     _check_unique(said, "qualifier phrase", out)
 
 
-def _check_intents(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("intents", "aspects", "follow_ups"), out)
+def check_intents(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("intents", "aspects", "follow_ups"), out)
     _check_follow_ups(root, out)
     intent = mapping({"description": (True, text), "examples": (True, words)})
     intents = _top(root, "intents", out)
     if isinstance(intents, MappingNode):
-        pairs = _pairs(intents)
+        pairs = mapping_pairs(intents)
         examples = []
         for name in INTENTS:
             if name not in pairs:
@@ -661,20 +675,20 @@ def _check_intents(root: Node, out: _File) -> None:
             if isinstance(found, list):
                 if len(found) < MIN_INTENT_EXAMPLES:
                     out.add(
-                        _value_node(value_node, "examples"),
+                        value_node_of(value_node, "examples"),
                         f"{path}.examples",
                         f"has {len(found)} examples; needs at least {MIN_INTENT_EXAMPLES}",
                     )
-                ex_node = _value_node(value_node, "examples")
+                ex_node = value_node_of(value_node, "examples")
                 for i, example in enumerate(found):
                     examples.append((f"{path}.examples[{i}]", ex_node.value[i], example, name))
         _check_unique(examples, "example", out)
     elif intents is not None:
-        out.add(intents, "intents", f"expected a mapping, got {_kind_of(intents)}")
+        out.add(intents, "intents", f"expected a mapping, got {kind_of(intents)}")
 
     aspects = _top(root, "aspects", out)
     if isinstance(aspects, MappingNode):
-        pairs = _pairs(aspects)
+        pairs = mapping_pairs(aspects)
         for name in ASPECTS:
             if name not in pairs:
                 out.add(aspects, f"aspects.{name}", "missing")
@@ -691,18 +705,18 @@ def _check_intents(root: Node, out: _File) -> None:
                 )
         _check_unique(all_cues, "cue", out)
     elif aspects is not None:
-        out.add(aspects, "aspects", f"expected a mapping, got {_kind_of(aspects)}")
+        out.add(aspects, "aspects", f"expected a mapping, got {kind_of(aspects)}")
 
 
-def _check_texts(root: Node, out: _File) -> None:
-    _unknown_top_keys(root, ("texts",), out)
+def check_texts(root: Node, out: FileProblems) -> None:
+    unknown_top_keys(root, ("texts",), out)
     texts = _top(root, "texts", out)
     if texts is None:
         return
     if not isinstance(texts, MappingNode):
-        out.add(texts, "texts", f"expected a mapping, got {_kind_of(texts)}")
+        out.add(texts, "texts", f"expected a mapping, got {kind_of(texts)}")
         return
-    pairs = _pairs(texts)
+    pairs = mapping_pairs(texts)
     for key in REQUIRED_TEXT_KEYS:
         if key not in pairs:
             out.add(texts, f"texts.{key}", "missing")
@@ -720,49 +734,13 @@ def _check_texts(root: Node, out: _File) -> None:
                 names[lang] = placeholders(template)
             except ValueError as error:
                 out.add(
-                    _value_node(value_node, lang), f"{path}.{lang}", f"bad placeholder: {error}"
+                    value_node_of(value_node, lang), f"{path}.{lang}", f"bad placeholder: {error}"
                 )
         if len(names) == 2 and names["vi"] != names["en"]:
             vi = ", ".join(sorted(names["vi"])) or "none"
             en = ", ".join(sorted(names["en"])) or "none"
             out.add(
-                _value_node(value_node, "en"),
+                value_node_of(value_node, "en"),
                 f"{path}.en",
                 f"placeholders differ: vi has {{{vi}}}, en has {{{en}}}",
             )
-
-
-def _check_holidays(root: Node, out: _File) -> None:
-    # The rules live next to the loader in knowledge/holidays.py, which builds on this module,
-    # hence the import here rather than at the top.
-    from knowledge.holidays import check_holidays
-
-    check_holidays(root, out)
-
-
-_CHECKS: dict[str, Callable[[Node, _File], None]] = {
-    CONTACTS_FILE: _check_contacts,
-    GUIDES_FILE: _check_guides,
-    FAQ_FILE: _check_faq,
-    ALIASES_FILE: _check_aliases,
-    INTENTS_FILE: _check_intents,
-    TEXTS_FILE: _check_texts,
-    HOLIDAYS_FILE: _check_holidays,
-}
-
-
-def check_file(root: Path, relative: str) -> list[Problem]:
-    """Problems of one hand-kept file (`relative` is one of HANDKEPT_FILES)."""
-    out = _File(f"{root.name}/{relative}")
-    node = _compose(root / relative, out)
-    if node is not None:
-        _CHECKS[relative](node, out)
-    return sorted(out.problems, key=lambda p: (p.line, p.field))
-
-
-def check_knowledge(root: Path) -> list[Problem]:
-    """Every problem in the hand-kept knowledge under `root`; empty when all is well."""
-    problems: list[Problem] = []
-    for relative in HANDKEPT_FILES:
-        problems.extend(check_file(root, relative))
-    return problems

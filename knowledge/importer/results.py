@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.parse_common import clean
+from knowledge.importer.common import clean
 
 FURNITURE_START = "Từ khóa"
 _CODE_LABEL = re.compile(r"Mã:\s*")

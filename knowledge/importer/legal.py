@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.parse_common import clean, known_issuer_length
+from knowledge.importer.common import clean, known_issuer_length
 
 HEADER = "Tên văn bản pháp lýMã văn bản"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.parse_common import NO_INFO, clean, matching_paren_end
+from knowledge.importer.common import NO_INFO, clean, matching_paren_end
 
 HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 

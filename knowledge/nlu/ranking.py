@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from knowledge.normalize import fold, folded_words, mark_key
-from knowledge.query import Query
-from knowledge.schema_check import SAFE_LOADER
+from knowledge.handkept.schema import SAFE_LOADER
+from knowledge.nlu.normalize import fold, folded_words, mark_key
+from knowledge.nlu.query import Query
+from knowledge.paths import YAML_DIR
 
-RANKING_RULES_PATH = Path(__file__).parent / "yaml" / "ranking.yaml"
+RANKING_RULES_PATH = YAML_DIR / "ranking.yaml"
 
 BM25_K1 = 1.2
 BM25_B = 0.5

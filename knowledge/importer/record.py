@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from knowledge.parse_common import clean, split_commas
-from knowledge.parse_documents import parse_documents
-from knowledge.parse_legal import parse_legal_basis
-from knowledge.parse_modes import parse_fee, parse_modes, parse_time
-from knowledge.parse_results import parse_results
-from knowledge.parse_steps import parse_steps
+from knowledge.importer.common import clean, split_commas
+from knowledge.importer.documents import parse_documents
+from knowledge.importer.legal import parse_legal_basis
+from knowledge.importer.modes import parse_fee, parse_modes, parse_time
+from knowledge.importer.results import parse_results
+from knowledge.importer.steps import parse_steps
 
 __all__ = [
     "KNOWN_LEVELS",
