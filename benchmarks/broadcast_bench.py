@@ -58,7 +58,7 @@ class Result:
 
 def prepare(db: Path, subscribers: int, first_chat: int) -> None:
     from bot.broadcast.announcements import Announcements
-    from bot.store import Store
+    from bot.storage import Store
     from tests.broadcast.support import scheduled, subscribe
 
     with Store(db) as store:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.citizen_messages import CitizenMessenger
 from bot.staff.petitions import UNASSIGNED, InboxFilters, PetitionDesk
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge

@@ -50,7 +50,7 @@ from bot.report_export import to_xlsx
 from bot.reports import INTENT_LABELS, Period, build_report, catalog_fields
 from bot.staff.accounts import Accounts
 from bot.staff.petitions import UNASSIGNED, PetitionDesk
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge

@@ -208,7 +208,7 @@ async def load(port: int, users: int, seconds: float, seed: int, rate: float) ->
 
 
 def check_nothing_lost(db: Path, results: Results) -> list[str]:
-    from bot.store import Store
+    from bot.storage import Store
 
     problems = []
     with Store(db) as store:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.messages import Button, Link, Reply
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import CHANNELS
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.messages import Button, Incoming, Reply
-from bot.store import Store
+from bot.storage import Store
 from handlers import (
     contacts,
     documents,

@@ -2,7 +2,7 @@
 
 Example:
     from bot.reports import Period, build_report
-    from bot.store import Store
+    from bot.storage import Store
 
     with Store("var/bot.db") as store:
         report = build_report(store.db, Period.parse("2026-Q1"))
@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import (
     CHANNELS,
     INTENTS,
@@ -210,7 +210,7 @@ def _monday(day: date) -> date:
 
 
 def _utc_start(day: date) -> str:
-    """The first moment of a Vietnamese day, written the way bot.store writes times."""
+    """The first moment of a Vietnamese day, written the way bot/storage writes times."""
     local = datetime.combine(day, time(), VIETNAM)
     return local.astimezone(UTC).isoformat(timespec="seconds")
 

@@ -48,7 +48,7 @@ from bot.staff.petitions import PetitionDesk
 from bot.staff.report_pages import report_routes
 from bot.staff.review_pages import review_routes
 from bot.staff.site import StaffSite
-from bot.store import Store
+from bot.storage import Store
 from bot.working_days import default_calendar
 from knowledge.base import Knowledge
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.messages import Incoming
-from bot.store import Session, Store
+from bot.storage import Session, Store
 from knowledge.base import Knowledge
 from knowledge.handkept.topics import Topics
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.messages import Button, Reply
-from bot.store import Petition
+from bot.storage import Petition
 from bot.vocabulary import PETITION_STATUSES
 from handlers.context import Context
 from handlers.intents import answers

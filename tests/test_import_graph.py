@@ -28,7 +28,7 @@ MODULES = _modules()
 
 
 def _owner(name: str) -> str | None:
-    """The project module `name` is or lies in (bot.store.Store -> bot.store)."""
+    """The project module `name` is or lies in (bot.storage.store.Store -> bot.storage.store)."""
     while name and name not in MODULES:
         name = name.rpartition(".")[0]
     return name or None

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store import Store
+from bot.storage import Store
 
 CHANNELS = ("telegram", "zalo")
 STATUSES = ("draft", "awaiting_approval", "scheduled", "sending", "sent", "cancelled")

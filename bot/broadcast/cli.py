@@ -40,7 +40,7 @@ from bot.broadcast.announcements import (
     Announcements,
 )
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 
 DB_OPTION = click.option("--db", envvar="BOT_DB", type=click.Path(dir_okay=False,

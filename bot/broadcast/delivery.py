@@ -55,7 +55,7 @@ from typing import Protocol
 
 from bot.broadcast.announcements import Announcement, Announcements
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 
 log = logging.getLogger(__name__)

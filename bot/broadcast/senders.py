@@ -50,7 +50,7 @@ from bot.channels.zalo_api import (
     describe,
 )
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 

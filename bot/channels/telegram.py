@@ -87,7 +87,7 @@ from bot.messages import Incoming, Reply
 from bot.user_locks import UserLocks
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage import Store
 
 log = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import httpx
 
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.staff.passwords import hash_password, verify_password
-from bot.store import Store
+from bot.storage import Store
 
 ROLES = ("viewer", "officer", "admin")
 LOCK_AFTER_FAILURES = 5

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.store import Store
+from bot.storage import Store
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ PASSWORD_OPTION = click.option(
 
 
 def _accounts(db: Path) -> tuple[Accounts, AuditLog]:
-    from bot.store import Store
+    from bot.storage import Store
 
     store = Store(db)
     return Accounts(store), AuditLog(store)

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from bot.config import Settings
 from bot.staff.petitions import OPEN_STATUSES, shortened
 from bot.staff.site import vn_date
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import CHANNELS, VIETNAM
 
 log = logging.getLogger(__name__)

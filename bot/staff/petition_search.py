@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import fold as vocabulary_fold
 
 FOLD_FUNCTION = "petition_fold"

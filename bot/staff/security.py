@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.staff.accounts import StaffAccount
-from bot.store import Store
+from bot.storage import Store
 
 SESSION_COOKIE = "staff_session"
 SESSION_HOURS = 10  # a working day

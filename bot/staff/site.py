@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.staff.accounts import Accounts, StaffAccount
 from bot.staff.audit import AuditLog
 from bot.staff.security import CSRF_FIELD, csrf_token
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from bot.citizen_messages import CitizenMessenger
 from bot.messages import Button, Reply
 from bot.server import create_app
-from bot.store import Store
+from bot.storage import Store
 from tests.support.senders import Sender
 
 ANSWER = [Reply("Cơ quan đã trả lời phản ánh PA-2026-000001 của Bạn:\n\nĐã sửa đèn.",

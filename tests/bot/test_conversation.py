@@ -18,7 +18,7 @@ import pytest
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply
-from bot.store import Store
+from bot.storage import Store
 from handlers import contacts, online_help
 from handlers.menu import MAIN_MENU
 from handlers.petition_form import MAX_ATTACHMENT_BYTES

@@ -21,7 +21,7 @@ import pytest
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from tests.support.environment import child_environment
 
@@ -307,7 +307,7 @@ from dataclasses import replace
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 
 settings = replace(Settings.from_env({{}}), flood_messages=1_000_000)

@@ -17,7 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from tests.bot.test_conversation import FRIDAY, SETTINGS, Chat
 

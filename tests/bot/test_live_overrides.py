@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.dialogue import Dialogue, offline_dialogue
 from bot.messages import Incoming
 from bot.review import answer_group, link_group, review_groups
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from knowledge.handkept.overrides import remove_override
 from knowledge.nlu.understand import OUT_OF_SCOPE, PROCEDURE, Understander

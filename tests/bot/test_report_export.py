@@ -20,7 +20,7 @@ from bot.report_charts import all_charts
 from bot.report_cli import report as report_command
 from bot.report_export import Figure, format_value, to_csv, to_xlsx
 from bot.reports import Report, build_report
-from bot.store import Store
+from bot.storage import Store
 from tests.bot.test_reports import AFTER_Q1, FIELDS, Q1, seed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

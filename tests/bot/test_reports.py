@@ -22,7 +22,7 @@ from bot.reports import (
     catalog_fields,
     topic_of,
 )
-from bot.store import Store
+from bot.storage import Store
 
 BIRTH = "1.001193"       # khai sinh
 RESIDENCE = "1.004222"   # thường trú

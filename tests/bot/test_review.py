@@ -17,7 +17,7 @@ from bot.review import (
     read_questions,
     review_groups,
 )
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from knowledge.handkept.overrides import load_overrides
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.migrations import MIGRATIONS, Migration, SchemaTooNewError, applied_versions, migrate
-from bot.store import Session, Store
+from bot.storage import Session, Store
+from bot.storage.schema import MIGRATIONS, Migration, SchemaTooNewError, applied_versions, migrate
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 5, 8, 30, tzinfo=UTC)

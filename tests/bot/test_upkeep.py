@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.server import create_app
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
-from bot.migrations import migrate
-from bot.store import Store
+from bot.storage import Store
+from bot.storage.schema import migrate
 from bot.vocabulary import (
     ASPECTS,
     CHANNELS,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.broadcast.announcements import Announcements
-from bot.store import Store
+from bot.storage import Store
 from knowledge.handkept.model import load_handkept
 from tests.broadcast.support import NEWS_TOPICS, Clock
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.broadcast.announcements import Announcements
-from bot.store import Store
+from bot.storage import Store
 
 NEWS_TOPICS = ("cchc", "dich-vu-cong", "ho-tich-cu-tru", "dat-dai-xay-dung",
                "kinh-doanh-bao-hiem")

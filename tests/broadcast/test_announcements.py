@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.broadcast.announcements import AnnouncementError, Announcements
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from tests.broadcast.support import NEWS_TOPICS, Clock, subscribe
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from bot.broadcast.announcements import Announcements
 from bot.cli import main
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from tests.broadcast.support import subscribe
 

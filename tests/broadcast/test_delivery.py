@@ -27,7 +27,7 @@ from bot.broadcast.delivery import (
     rules_from,
 )
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from tests.broadcast.support import Clock, scheduled, subscribe
 

@@ -31,7 +31,7 @@ from bot.broadcast.announcements import Announcements
 from bot.broadcast.delivery import REASON_NIGHT, Broadcaster, rules_from
 from bot.broadcast.senders import ZaloSender
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 from bot.vocabulary import VIETNAM
 from tests.broadcast.support import Clock, scheduled, subscribe
 from tests.channels.fake_telegram import TOKEN

@@ -22,7 +22,7 @@ from bot.broadcast.senders import (
 )
 from bot.channels.zalo_api import SendResult
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Store
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_zalo import FIRST_ACCESS_TOKEN, FakeZalo
 

@@ -29,7 +29,7 @@ from bot.channels.telegram import (
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Button, Incoming, Reply
-from bot.store import Store
+from bot.storage import Store
 from tests.channels.fake_telegram import FakeTelegram
 
 CHAT = 4242

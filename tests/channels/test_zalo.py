@@ -24,7 +24,7 @@ from bot.channels.zalo_render import MAX_TEXT_CHARS
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Button, Incoming, Reply
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from tests.channels.fake_zalo import FIRST_ACCESS_TOKEN, FakeZalo
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.store import Store
+from bot.storage import Store
 
 NOW = datetime(2026, 3, 6, 3, 0, tzinfo=UTC)
 

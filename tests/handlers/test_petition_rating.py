@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import Incoming
-from bot.store import Store
+from bot.storage import Store
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 SETTINGS = replace(Settings.from_env({}), flood_messages=1_000_000_000)

@@ -19,7 +19,7 @@ from bot.staff.app import staff_mount
 from bot.staff.petition_pages import petition_routes
 from bot.staff.petitions import PetitionDesk
 from bot.staff.site import StaffSite
-from bot.store import Store
+from bot.storage import Store
 from knowledge.base import Knowledge
 from tests.bot.staff.petition_support import NOW, Calendar
 from tests.support.senders import Sender

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.store import Store
+from bot.storage import Store
 
 # Wednesday 25 November 2026, 10:00 in Vietnam.
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from bot.staff.petitions import (
     PetitionDesk,
     PetitionNotFound,
 )
-from bot.store import Store
+from bot.storage import Store
 from bot.working_days import default_calendar
 from tests.bot.staff.petition_support import NOW, TODAY, Calendar, make_petition
 

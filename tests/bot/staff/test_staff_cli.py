@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.staff.accounts import Accounts
-from bot.store import Store
+from bot.storage import Store
 
 PASSWORD = "mật khẩu thử nghiệm"
 

@@ -1,0 +1,112 @@
+"""Petitions (`petitions`) as the citizen's form makes them and the citizen reads them back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.storage.database import Tables, as_json, iso, serialised, time_or_none, utc
+from bot.storage.schema import write_transaction
+from bot.vocabulary import VIETNAM
+
+
+@dataclass(frozen=True)
+class Petition:
+    id: int
+    code: str
+    channel: str
+    user_id: str | None
+    name: str | None
+    phone: str | None
+    email: str | None
+    content: str
+    agency: str | None
+    place: str | None
+    procedure_code: str | None
+    attachments: list[Any]
+    status: str
+    due_date: date
+    answer: str | None
+    answered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    anonymised: bool
+
+
+class PetitionTables(Tables):
+    """The methods of Store over these tables (bot/storage/store.py)."""
+
+    @serialised
+    def create_petition(
+        self,
+        channel: str,
+        user_id: str | None,
+        *,
+        content: str,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        agency: str | None = None,
+        place: str | None = None,
+        procedure_code: str | None = None,
+        attachments: list[Any] | tuple[Any, ...] = (),
+        due_date: date,
+        now: datetime | None = None,
+    ) -> Petition:
+        """Record a petition and give it its code, PA-<year>-<id as 6 digits>, atomically."""
+        when = utc(now)
+        stamp = iso(when)
+        with write_transaction(self.db):
+            petition_id = self.db.execute(
+                "INSERT INTO petitions (channel, user_id, name, phone, email, content, agency, "
+                "place, procedure_code, attachments, due_date, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [channel, user_id, name, phone, email, content, agency, place, procedure_code,
+                 as_json(list(attachments)), due_date.isoformat(), stamp, stamp],
+            ).lastrowid
+            code = f"PA-{when.astimezone(VIETNAM).year}-{petition_id:06d}"
+            self.db.execute("UPDATE petitions SET code = ? WHERE id = ?", [code, petition_id])
+        petition = self.petition_by_code(code)
+        assert petition is not None
+        return petition
+
+    @serialised
+    def petitions_of(self, channel: str, user_id: str) -> list[Petition]:
+        """The user's petitions, newest first."""
+        rows = self._rows(
+            "SELECT * FROM petitions WHERE channel = ? AND user_id = ? ORDER BY id DESC",
+            [channel, user_id],
+        )
+        return [_petition(row) for row in rows]
+
+    @serialised
+    def petition_by_code(self, code: str) -> Petition | None:
+        """The petition with this code, however the citizen typed its case and spaces."""
+        rows = self._rows("SELECT * FROM petitions WHERE code = ?", [code.strip().upper()])
+        return _petition(rows[0]) if rows else None
+
+
+def _petition(row: dict[str, Any]) -> Petition:
+    return Petition(
+        id=row["id"],
+        code=row["code"],
+        channel=row["channel"],
+        user_id=row["user_id"],
+        name=row["name"],
+        phone=row["phone"],
+        email=row["email"],
+        content=row["content"],
+        agency=row["agency"],
+        place=row["place"],
+        procedure_code=row["procedure_code"],
+        attachments=json.loads(row["attachments"]),
+        status=row["status"],
+        due_date=date.fromisoformat(row["due_date"]),
+        answer=row["answer"],
+        answered_at=time_or_none(row["answered_at"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        anonymised=bool(row["anonymised"]),
+    )
