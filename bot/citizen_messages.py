@@ -79,36 +79,23 @@ class CitizenMessenger:
 
     def pending_for_web(self, user_id: str) -> list[Reply]:
         """The web citizen's waiting messages, oldest first, marked delivered as they go."""
-        now = self._now()
-        with self.store.writing() as db:
-            rows = list(db.query(
-                "SELECT id, replies FROM outbox WHERE channel = ? AND user_id = ? AND "
-                "status = 'pending' ORDER BY id", [WEB_CHANNEL, user_id]))
-            if rows:
-                db.execute(
-                    f"UPDATE outbox SET status = 'delivered', delivered_at = ? WHERE id IN "
-                    f"({', '.join('?' for _ in rows)})", [now, *[row['id'] for row in rows]])
-        return [reply for row in rows for reply in replies_from_json(row["replies"])]
+        return [reply for raw in self.store.take_web_messages(user_id, self.clock())
+                for reply in replies_from_json(raw)]
 
     def outcomes(self, reason: str) -> list[dict]:
         """Every message sent for `reason` (e.g. "petition:123"), oldest first."""
-        return self.store.rows("SELECT * FROM outbox WHERE reason = ? ORDER BY id", [reason])
+        return self.store.outgoing_for(reason)
 
     def _record(self, channel: str, user_id: str, replies: list[Reply], reason: str) -> int:
-        with self.store.writing() as db:
-            return db.execute(
-                "INSERT INTO outbox (channel, user_id, replies, reason, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [channel, user_id, replies_to_json(replies), reason, self._now()]).lastrowid
+        return self.store.record_outgoing(channel, user_id, replies_to_json(replies), reason,
+                                          self.clock())
 
     def _failed(self, outbox_id: int, error: str) -> Outcome:
         self._mark(outbox_id, "failed", error)
         return Outcome("failed", error, outbox_id)
 
     def _mark(self, outbox_id: int, status: str, error: str | None) -> None:
-        self.store.execute(
-            "UPDATE outbox SET status = ?, error = ?, delivered_at = ? WHERE id = ?",
-            [status, error, self._now() if status == "delivered" else None, outbox_id])
+        self.store.mark_outgoing(outbox_id, status, error, self.clock())
 
     def _why_not_delivered(self, channel: str, user_id: str) -> str:
         user = self.store.user(channel, user_id)
@@ -119,10 +106,6 @@ class CitizenMessenger:
             return (f"{CHANNELS.label(channel)} không chuyển được tin (mã lỗi "
                     f"{failed[0].error_code}: {failed[0].error_message}).")
         return f"{CHANNELS.label(channel)} không nhận tin; xem nhật ký máy chủ."
-
-    def _now(self) -> str:
-        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
-
 
 def _unreachable_reason(channel: str) -> str:
     if channel == "zalo":

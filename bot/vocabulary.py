@@ -122,6 +122,13 @@ CHANNELS = Terms(
     Term("zalo", "Zalo"),
 )
 
+# Officers' roles, each able to do what the one before can (bot/staff/accounts.py).
+STAFF_ROLES = Terms(
+    Term("viewer", "Xem phản ánh và báo cáo"),
+    Term("officer", "Cán bộ xử lý"),
+    Term("admin", "Quản trị viên"),
+)
+
 # What a rating is of: the citizen chooses the first three in the rating form; "petition" is
 # asked when their petition closes (handlers/petition_rating.py).
 RATING_SUBJECTS = Terms(

@@ -9,24 +9,12 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.storage import Store
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    staff: str | None
-    action: str
-    target: str | None
-    details: dict[str, Any]
-    address: str | None
-    created_at: datetime
+from bot.storage.staff import AuditEntry
 
 
 class AuditLog:
@@ -37,25 +25,9 @@ class AuditLog:
 
     def record(self, staff: str | None, action: str, *, target: str | None = None,
                details: dict[str, Any] | None = None, address: str | None = None) -> None:
-        self.store.execute(
-            "INSERT INTO audit_log (staff, action, target, details, address, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [staff, action, target, json.dumps(details or {}, ensure_ascii=False), address,
-             self.clock().astimezone(UTC).isoformat(timespec="seconds")])
+        self.store.record_audit(staff, action, target, details or {}, address, self.clock())
 
     def recent(self, *, limit: int = 100, offset: int = 0, staff: str | None = None,
                action: str | None = None) -> list[AuditEntry]:
         """Entries newest first, optionally of one staff member or one action."""
-        sql = "SELECT * FROM audit_log WHERE 1 = 1"
-        params: list[Any] = []
-        if staff:
-            sql += " AND staff = ?"
-            params.append(staff)
-        if action:
-            sql += " AND action = ?"
-            params.append(action)
-        rows = self.store.rows(sql + " ORDER BY id DESC LIMIT ? OFFSET ?",
-                               [*params, limit, offset])
-        return [AuditEntry(row["id"], row["staff"], row["action"], row["target"],
-                           json.loads(row["details"]), row["address"],
-                           datetime.fromisoformat(row["created_at"])) for row in rows]
+        return self.store.audit_entries(limit=limit, offset=offset, staff=staff, action=action)

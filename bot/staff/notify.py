@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot.config import Settings
-from bot.staff.petitions import OPEN_STATUSES, shortened
+from bot.staff.petitions import shortened
 from bot.staff.site import vn_date
 from bot.storage import Store
 from bot.vocabulary import CHANNELS, VIETNAM
@@ -59,9 +59,7 @@ class StaffNotifier:
 
     async def announce_new(self) -> int:
         """Posts the petitions the group has not been told of; how many were posted."""
-        rows = self.store.rows(
-            "SELECT id, code, channel, content, due_date FROM petitions "
-            "WHERE staff_notified_at IS NULL ORDER BY id LIMIT ?", [BATCH])
+        rows = self.store.petitions_not_told_to_staff(BATCH)
         posted = 0
         for row in rows:
             message = GroupPost(
@@ -71,8 +69,7 @@ class StaffNotifier:
                 *self._button("staff.notify.open", f"/staff/petitions/{row['code']}"))
             if not await self.post(message):
                 break  # Telegram is not taking posts now: the rest wait for the next round
-            self.store.execute("UPDATE petitions SET staff_notified_at = ? WHERE id = ?",
-                               [self._now().isoformat(timespec="seconds"), row["id"]])
+            self.store.mark_told_to_staff(row["id"], self._now())
             posted += 1
         return posted
 
@@ -82,10 +79,7 @@ class StaffNotifier:
         today = now.date().isoformat()
         if now.hour < self.settings.staff_digest_hour or self._last_digest() == today:
             return False
-        overdue = self.store.rows(
-            f"SELECT code, content, due_date FROM petitions WHERE status IN "
-            f"({', '.join('?' for _ in OPEN_STATUSES)}) AND due_date < ? "
-            f"ORDER BY due_date, id", [*OPEN_STATUSES, today])
+        overdue = self.store.overdue_petitions(today)
         if overdue:
             lines = [self.text("staff.digest.title", count=len(overdue))]
             lines += [self.text("staff.digest.line", code=row["code"],
@@ -97,11 +91,7 @@ class StaffNotifier:
                 "staff.digest.open", "/staff/petitions?due=overdue"))
             if not await self.post(message):
                 return False
-        self.store.execute(
-            "INSERT INTO app_state (name, value, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
-            "updated_at = excluded.updated_at",
-            [LAST_DIGEST, today, self._now().isoformat(timespec="seconds")])
+        self.store.set_app_state(LAST_DIGEST, today, self._now())
         return bool(overdue)
 
     async def run(self, every: float = ROUND_SECONDS) -> None:
@@ -119,8 +109,7 @@ class StaffNotifier:
         return (self.text(label_key), f"{base}{path}") if base else (None, None)
 
     def _last_digest(self) -> str | None:
-        rows = self.store.rows("SELECT value FROM app_state WHERE name = ?", [LAST_DIGEST])
-        return rows[0]["value"] if rows else None
+        return self.store.app_state(LAST_DIGEST)
 
     def _now(self) -> datetime:
         return self.clock().astimezone(UTC)

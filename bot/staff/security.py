@@ -38,10 +38,7 @@ def session_secret(store: Store, configured: str | None) -> str:
     the database, so that every worker and every restart signs alike."""
     if configured:
         return configured
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    store.execute("INSERT OR IGNORE INTO app_secrets (name, value, created_at) VALUES (?, ?, ?)",
-                  [SECRET_NAME, secrets.token_urlsafe(48), now])
-    return store.rows("SELECT value FROM app_secrets WHERE name = ?", [SECRET_NAME])[0]["value"]
+    return store.app_secret(SECRET_NAME, secrets.token_urlsafe(48), datetime.now(UTC))
 
 
 def log_in(request: Request, account: StaffAccount) -> None:

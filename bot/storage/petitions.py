@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.storage.database import Tables, as_json, iso, serialised, time_or_none, utc
 from bot.storage.schema import write_transaction
-from bot.vocabulary import VIETNAM
+from bot.vocabulary import OPEN_PETITION_STATUSES, VIETNAM
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,25 @@ class Petition:
 
 class PetitionTables(Tables):
     """The methods of Store over these tables (bot/storage/store.py)."""
+
+    @serialised
+    def petitions_not_told_to_staff(self, limit: int) -> list[dict[str, Any]]:
+        """The oldest petitions the staff group has not been told of."""
+        return self._rows("SELECT id, code, channel, content, due_date FROM petitions "
+                          "WHERE staff_notified_at IS NULL ORDER BY id LIMIT ?", [limit])
+
+    @serialised
+    def mark_told_to_staff(self, petition_id: int, now: datetime) -> None:
+        self.db.execute("UPDATE petitions SET staff_notified_at = ? WHERE id = ?",
+                        [iso(now), petition_id])
+
+    @serialised
+    def overdue_petitions(self, today: str) -> list[dict[str, Any]]:
+        """Open petitions whose due date (ISO, Vietnam's calendar) is before `today`."""
+        return self._rows(
+            f"SELECT code, content, due_date FROM petitions WHERE status IN "
+            f"({', '.join('?' for _ in OPEN_PETITION_STATUSES)}) AND due_date < ? "
+            f"ORDER BY due_date, id", [*OPEN_PETITION_STATUSES, today])
 
     @serialised
     def create_petition(

@@ -15,8 +15,10 @@ from bot.storage.channel_state import ChannelStateTables
 from bot.storage.citizens import CitizenTables
 from bot.storage.database import Tables, serialised
 from bot.storage.messages import MessageTables
+from bot.storage.outbox import OutboxTables
 from bot.storage.petitions import PetitionTables
 from bot.storage.ratings import RatingTables
+from bot.storage.staff import StaffTables
 
 # The tables counted by `counts` (the citizen-facing ones).
 TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "ratings",
@@ -24,7 +26,7 @@ TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "
 
 
 class Store(CitizenTables, MessageTables, PetitionTables, RatingTables, ChannelStateTables,
-            Tables):
+            StaffTables, OutboxTables, Tables):
     """Opens (and migrates) the SQLite file at `path`, ":memory:" for a throw-away one."""
 
     def __enter__(self) -> Store:
