@@ -113,16 +113,17 @@ def _write_files(result: Report, xlsx_path: Path | None, csv_path: Path | None,
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
-    from bot.reports import open_read_only
+    from bot.storage.database import open_read_only
+    from bot.storage.schema import schema_version
 
     if not path.is_file():
         raise click.ClickException(f"{path}: no database there (give --db or BOT_DB)")
     try:
         conn = open_read_only(path)
-        (version,) = conn.execute("SELECT max(version) FROM migrations").fetchone()
+        version = schema_version(conn)
     except sqlite3.Error as error:
         raise click.ClickException(f"{path}: not a database of this bot ({error})") from error
-    if (version or 0) < REQUIRED_SCHEMA:
+    if version < REQUIRED_SCHEMA:
         conn.close()
         raise click.ClickException(
             f"{path}: schema version {version}, the report needs {REQUIRED_SCHEMA}: start the "

@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -659,11 +658,6 @@ def imported_fields(warn: Callable[[str], None]) -> Mapping[str, str]:
         warn(f"{error.filename} is missing: questions are not grouped by field "
              "(run `python -m bot kb import PATH`)")
         return {}
-
-
-def open_read_only(path: Path | str) -> sqlite3.Connection:
-    """A connection that cannot write to the bot's database (sqlite3.Error if it is none)."""
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
 
 
 def snapshot_report(conn: sqlite3.Connection, period: Period, *, fields: Mapping[str, str],

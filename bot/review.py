@@ -38,6 +38,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from sqlite_utils import Database
 
+from bot.storage.ratings import asked_questions
 from bot.vocabulary import VIETNAM
 from knowledge.base import Knowledge
 from knowledge.handkept.overrides import (
@@ -113,33 +114,14 @@ class QuestionGroup:
 
 # --- reading ------------------------------------------------------------------------------
 
-_QUESTIONS_SQL = """
-SELECT question, reason, channel, created_at, NULL AS procedure_code FROM unanswered u
-WHERE {period_u} (reason != 'unhelpful' OR NOT EXISTS (
-    SELECT 1 FROM answers a WHERE a.helpful = 0 AND a.channel = u.channel
-    AND a.user_id IS u.user_id AND a.question = u.question))
-UNION ALL
-SELECT question, 'unhelpful', channel, created_at, procedure_code FROM answers
-WHERE {period_a} helpful = 0
-"""
-
-
 def read_questions(db: Database, since: date | datetime | None = None,
                    until: date | datetime | None = None) -> list[AskedQuestion]:
     """The questions recorded from `since` to `until` (dates are Vietnamese calendar days,
     both included; datetimes are instants, `until` excluded); all of them without bounds."""
-    conditions, params = [], []
-    if since is not None:
-        conditions.append("created_at >= ?")
-        params.append(_utc_bound(since, end=False))
-    if until is not None:
-        conditions.append("created_at < ?")
-        params.append(_utc_bound(until, end=True))
-    where = "".join(f"{condition} AND " for condition in conditions)
-    sql = _QUESTIONS_SQL.format(period_u=where, period_a=where)
-    rows = db.execute(sql, params + params).fetchall()
     return [AskedQuestion(text, reason, channel, at, procedure)
-            for text, reason, channel, at, procedure in rows]
+            for text, reason, channel, at, procedure in asked_questions(
+                db, since=_utc_bound(since, end=False) if since is not None else None,
+                until=_utc_bound(until, end=True) if until is not None else None)]
 
 
 def _utc_bound(moment: date | datetime, *, end: bool) -> str:

@@ -35,8 +35,8 @@ from typing import Any, Protocol
 
 from bot.citizen_messages import CitizenMessenger, Outcome
 from bot.messages import Button, Reply
-from bot.staff.petition_search import PetitionSearch, fold
 from bot.storage import Store
+from bot.storage.petition_search import PetitionSearch, fold
 from bot.vocabulary import CHANNELS as CHANNEL_TERMS
 from bot.vocabulary import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM
 from knowledge.base import Knowledge

@@ -24,8 +24,9 @@ from starlette.routing import Route
 
 from bot.report_charts import CHARTS
 from bot.report_export import format_value, headline, to_csv, to_xlsx
-from bot.reports import Period, Report, imported_fields, open_read_only, snapshot_report
+from bot.reports import Period, Report, imported_fields, snapshot_report
 from bot.staff.site import StaffSite
+from bot.storage.database import open_read_only
 from bot.vocabulary import VIETNAM
 
 CACHE_SECONDS = 60

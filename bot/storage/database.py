@@ -108,6 +108,12 @@ class Tables:
         return cursor.lastrowid
 
 
+def open_read_only(path: Path | str) -> sqlite3.Connection:
+    """A connection that cannot write to the bot's database (sqlite3.Error if it is none),
+    for the reports read while the bot keeps writing."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
 def utc(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(UTC)

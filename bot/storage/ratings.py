@@ -4,6 +4,7 @@ with its "was this helpful?"), and `unanswered` (the questions staff review)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.storage.database import Tables, iso, require, require_score, serialised
 from bot.storage.schema import write_transaction
@@ -113,3 +114,31 @@ class RatingTables(Tables):
             channel=channel, user_id=user_id, question=question, reason=reason,
             created_at=iso(now),
         )
+
+
+# A question an "unhelpful" mark copied into `unanswered` is counted once, from `answers`.
+_ASKED_SQL = """
+SELECT question, reason, channel, created_at, NULL AS procedure_code FROM unanswered u
+WHERE {period} (reason != 'unhelpful' OR NOT EXISTS (
+    SELECT 1 FROM answers a WHERE a.helpful = 0 AND a.channel = u.channel
+    AND a.user_id IS u.user_id AND a.question = u.question))
+UNION ALL
+SELECT question, 'unhelpful', channel, created_at, procedure_code FROM answers
+WHERE {period} helpful = 0
+"""
+
+
+def asked_questions(db: Any, since: str | None = None,
+                    until: str | None = None) -> list[tuple]:
+    """(question, reason, channel, created_at, procedure_code) of every question the bot could
+    not answer or whose answer was marked unhelpful, from `since` (included) to `until`
+    (excluded), ISO UTC instants. `db` is a Store's connection or a read-only sqlite3 one."""
+    conditions, params = [], []
+    if since is not None:
+        conditions.append("created_at >= ?")
+        params.append(since)
+    if until is not None:
+        conditions.append("created_at < ?")
+        params.append(until)
+    where = "".join(f"{condition} AND " for condition in conditions)
+    return db.execute(_ASKED_SQL.format(period=where), params + params).fetchall()

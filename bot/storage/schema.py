@@ -106,6 +106,13 @@ def _executing(statements: list[str]) -> Callable[[Database], None]:
 MIGRATIONS: list[Migration] = load_migrations()
 
 
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The last migration applied to the database behind `conn` (sqlite3.Error if it has
+    no migrations table: not a database of this bot)."""
+    (version,) = conn.execute("SELECT max(version) FROM migrations").fetchone()
+    return version or 0
+
+
 def applied_versions(db: Database) -> list[int]:
     if not db["migrations"].exists():
         return []

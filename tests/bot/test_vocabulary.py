@@ -89,7 +89,7 @@ def test_an_unknown_value_shows_as_itself() -> None:
 ])
 def test_one_fold_for_matching_searching_and_checking(text: str, folded: str) -> None:
     assert fold(text) == folded
-    from bot.staff.petition_search import fold as search_fold
+    from bot.storage.petition_search import fold as search_fold
     from knowledge.handkept.schema import fold as checking_fold
     from knowledge.nlu.normalize import fold as matching_fold
 
