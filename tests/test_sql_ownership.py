@@ -14,12 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 _SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|"
                   r"DELETE\s+FROM|CREATE\s+(TEMP\s+)?(TABLE|INDEX))\b", re.S)
-# Still to move (issue 12): the petition desk's workflow, the announcements and their
-# deliveries, and the quarterly report's aggregates.
+# Still to move (issue 12): the petition desk's workflow and the quarterly report's
+# aggregates.
 NOT_YET_MOVED = {
     "bot/staff/petitions.py",
-    "bot/broadcast/announcements.py",
-    "bot/broadcast/delivery.py",
     "bot/reports.py",
 }
 
@@ -46,7 +44,8 @@ def _modules_with_sql() -> set[str]:
 
 def test_sql_is_found_where_it_is() -> None:
     found = _modules_with_sql()
-    assert {"bot/storage/petitions.py", "bot/storage/staff.py", "bot/storage/outbox.py"} <= found
+    assert {"bot/storage/petitions.py", "bot/storage/staff.py", "bot/storage/outbox.py",
+            "bot/storage/announcements.py"} <= found
 
 
 def test_no_sql_outside_the_storage_package_but_the_listed_modules() -> None:

@@ -16,13 +16,13 @@ approves must not be the one who wrote it. The delivery itself is bot/broadcast/
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.storage import Store
+from bot.storage.announcements import Announcement
 
 CHANNELS = ("telegram", "zalo")
 STATUSES = ("draft", "awaiting_approval", "scheduled", "sending", "sent", "cancelled")
@@ -33,26 +33,6 @@ BODY_MAX = 3000
 
 class AnnouncementError(ValueError):
     """A change that cannot be made; the message says why, in Vietnamese for the staff."""
-
-
-@dataclass(frozen=True)
-class Announcement:
-    id: int
-    title: str
-    body: str
-    link: str | None
-    image_url: str | None
-    topics: tuple[str, ...]
-    channels: tuple[str, ...]
-    status: str
-    send_at: datetime | None
-    created_by: str
-    approved_by: str | None
-    approved_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -84,48 +64,31 @@ class Announcements:
     # --- reading --------------------------------------------------------------------------
 
     def get(self, announcement_id: int) -> Announcement:
-        rows = self.store.rows("SELECT * FROM announcements WHERE id = ?", [announcement_id])
-        if not rows:
+        found = self.store.announcement(announcement_id)
+        if found is None:
             raise AnnouncementError(f"Không có tin số {announcement_id}.")
-        return _announcement(rows[0])
+        return found
 
     def recent(self, limit: int = 50, offset: int = 0) -> list[Announcement]:
-        return [_announcement(row) for row in self.store.rows(
-            "SELECT * FROM announcements ORDER BY id DESC LIMIT ? OFFSET ?", [limit, offset])]
+        return self.store.announcements(limit, offset)
 
     def due(self, now: datetime | None = None) -> list[Announcement]:
         """Scheduled announcements whose time has come, and those already sending (to resume
         after a restart), oldest first."""
-        moment = _iso(now or self.clock())
-        return [_announcement(row) for row in self.store.rows(
-            "SELECT * FROM announcements WHERE status = 'sending' OR (status = 'scheduled' AND "
-            "(send_at IS NULL OR send_at <= ?)) ORDER BY id", [moment])]
+        return self.store.due_announcements(now or self.clock())
 
     def progress(self, announcement_id: int) -> Progress:
-        rows = self.store.rows(
-            "SELECT channel, status, count(*) AS n FROM announcement_deliveries "
-            "WHERE announcement_id = ? GROUP BY channel, status", [announcement_id])
         by_status: dict[str, int] = {}
         by_channel: dict[str, dict[str, int]] = {}
-        for row in rows:
-            by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-            by_channel.setdefault(row["channel"], {})[row["status"]] = row["n"]
-        reasons = {row["reason"]: row["n"] for row in self.store.rows(
-            "SELECT reason, count(*) AS n FROM announcement_deliveries WHERE announcement_id = ? "
-            "AND status IN ('held', 'failed', 'blocked') AND reason IS NOT NULL "
-            "GROUP BY reason ORDER BY n DESC", [announcement_id])}
+        for channel, status, n in self.store.delivery_counts(announcement_id):
+            by_status[status] = by_status.get(status, 0) + n
+            by_channel.setdefault(channel, {})[status] = n
+        reasons = self.store.delivery_reasons(announcement_id)
         return Progress(sum(by_status.values()), by_status, by_channel, reasons)
 
     def audience_size(self, topics: Iterable[str], channels: Iterable[str]) -> dict[str, int]:
         """How many reachable subscribers each channel has for these topics, now."""
-        topics, channels = list(topics), list(channels)
-        if not topics or not channels:
-            return {}
-        rows = self.store.rows(
-            f"SELECT channel, count(*) AS n FROM users WHERE unreachable = 0 AND channel IN "
-            f"({_marks(channels)}) AND EXISTS (SELECT 1 FROM json_each(users.topics) WHERE "
-            f"value IN ({_marks(topics)})) GROUP BY channel", [*channels, *topics])
-        return {row["channel"]: row["n"] for row in rows}
+        return self.store.audience_counts(list(topics), list(channels))
 
     # --- changes --------------------------------------------------------------------------
 
@@ -133,13 +96,8 @@ class Announcements:
                channels: Iterable[str] = CHANNELS, link: str | None = None,
                image_url: str | None = None, created_by: str) -> Announcement:
         values = self._checked(title, body, topics, channels, link, image_url)
-        now = _iso(self.clock())
-        with self.store.writing() as db:
-            announcement_id = db.execute(
-                "INSERT INTO announcements (title, body, link, image_url, topics, channels, "
-                "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [*values, created_by, now, now]).lastrowid
-        return self.get(announcement_id)
+        return self.get(self.store.add_announcement(**values, created_by=created_by,
+                                                    now=self.clock()))
 
     def edit(self, announcement_id: int, *, title: str, body: str, topics: Iterable[str],
              channels: Iterable[str], link: str | None = None,
@@ -147,8 +105,7 @@ class Announcements:
         """Changes a draft (or one awaiting approval, which then needs approving again)."""
         values = self._checked(title, body, topics, channels, link, image_url)
         self._move(announcement_id, ("draft", "awaiting_approval"), "draft",
-                   "title = ?, body = ?, link = ?, image_url = ?, topics = ?, channels = ?, "
-                   "approved_by = NULL, approved_at = NULL", values)
+                   **values, approved_by=None, approved_at=None)
         return self.get(announcement_id)
 
     def submit(self, announcement_id: int, *, by: str,
@@ -158,45 +115,39 @@ class Announcements:
         if send_at is not None and send_at.tzinfo is None:
             raise AnnouncementError("Thời điểm gửi phải có múi giờ.")
         status = "awaiting_approval" if self.requires_approval else "scheduled"
-        self._move(announcement_id, ("draft",), status,
-                   "send_at = ?, approved_by = NULL, approved_at = NULL",
-                   [_iso(send_at) if send_at else None])
+        self._move(announcement_id, ("draft",), status, send_at=send_at, approved_by=None,
+                   approved_at=None)
         return self.get(announcement_id)
 
     def approve(self, announcement_id: int, *, by: str) -> Announcement:
         announcement = self.get(announcement_id)
         if announcement.created_by == by:
             raise AnnouncementError("Tin phải được một cán bộ khác người soạn phê duyệt.")
-        self._move(announcement_id, ("awaiting_approval",), "scheduled",
-                   "approved_by = ?, approved_at = ?", [by, _iso(self.clock())])
+        self._move(announcement_id, ("awaiting_approval",), "scheduled", approved_by=by,
+                   approved_at=self.clock())
         return self.get(announcement_id)
 
     def return_to_draft(self, announcement_id: int) -> Announcement:
         """Back to the writer: not approved, or no longer to be sent at the set time."""
         self._move(announcement_id, ("awaiting_approval", "scheduled"), "draft",
-                   "approved_by = NULL, approved_at = NULL", [])
+                   approved_by=None, approved_at=None)
         return self.get(announcement_id)
 
     def cancel(self, announcement_id: int) -> Announcement:
-        self._move(announcement_id, ("draft", "awaiting_approval", "scheduled"), "cancelled",
-                   "", [])
+        self._move(announcement_id, ("draft", "awaiting_approval", "scheduled"), "cancelled")
         return self.get(announcement_id)
 
     def _move(self, announcement_id: int, allowed: tuple[str, ...], status: str,
-              assignments: str, params: list[Any]) -> None:
-        extra = f", {assignments}" if assignments else ""
-        changed = self.store.execute(
-            f"UPDATE announcements SET status = ?{extra}, updated_at = ? WHERE id = ? AND "
-            f"status IN ({_marks(allowed)})",
-            [status, *params, _iso(self.clock()), announcement_id, *allowed])
-        if not changed:
+              **changes: Any) -> None:
+        if not self.store.move_announcement(announcement_id, allowed, status, self.clock(),
+                                            **changes):
             current = self.get(announcement_id).status
             raise AnnouncementError(
                 f"Tin số {announcement_id} đang ở trạng thái «{STATUS_LABELS[current]}», "
                 f"không thể chuyển sang «{STATUS_LABELS[status]}».")
 
     def _checked(self, title: str, body: str, topics: Iterable[str], channels: Iterable[str],
-                 link: str | None, image_url: str | None) -> list[Any]:
+                 link: str | None, image_url: str | None) -> dict[str, Any]:
         title, body = title.strip(), body.strip()
         topics = list(dict.fromkeys(t.strip() for t in topics if t.strip()))
         channels = list(dict.fromkeys(c.strip() for c in channels if c.strip()))
@@ -215,8 +166,8 @@ class Announcements:
         for name, url in (("Đường dẫn", link), ("Ảnh", image_url)):
             if url and not url.startswith("https://"):
                 raise AnnouncementError(f"{name} phải là địa chỉ bắt đầu bằng https://.")
-        return [title, body, link or None, image_url or None,
-                json.dumps(topics, ensure_ascii=False), json.dumps(channels)]
+        return dict(title=title, body=body, link=link or None, image_url=image_url or None,
+                    topics=topics, channels=channels)
 
 
 STATUS_LABELS = {
@@ -227,27 +178,3 @@ STATUS_LABELS = {
     "sent": "Đã gửi xong",
     "cancelled": "Đã hủy",
 }
-
-
-def _announcement(row: dict[str, Any]) -> Announcement:
-    return Announcement(
-        id=row["id"], title=row["title"], body=row["body"], link=row["link"],
-        image_url=row["image_url"], topics=tuple(json.loads(row["topics"])),
-        channels=tuple(json.loads(row["channels"])), status=row["status"],
-        send_at=_time(row["send_at"]), created_by=row["created_by"],
-        approved_by=row["approved_by"], approved_at=_time(row["approved_at"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        started_at=_time(row["started_at"]), finished_at=_time(row["finished_at"]))
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _marks(values: Iterable[Any]) -> str:
-    return ", ".join("?" for _ in values)

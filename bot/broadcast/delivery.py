@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import time
@@ -221,35 +220,18 @@ class Broadcaster:
                    if a.status == "scheduled" and self._start(a, now)]
         for announcement_id in started:
             log.info("announcement %s: sending to %s", announcement_id,
-                     self.store.rows("SELECT channel, count(*) AS n FROM "
-                                     "announcement_deliveries WHERE announcement_id = ? "
-                                     "GROUP BY channel", [announcement_id]))
+                     self.announcements.progress(announcement_id).by_channel)
         return started
 
     def _start(self, announcement: Announcement, now: datetime) -> bool:
-        stamp = _iso(now)
-        channels, topics = list(announcement.channels), list(announcement.topics)
-        with self.store.writing() as db:
-            changed = db.execute(
-                "UPDATE announcements SET status = 'sending', started_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'scheduled'",
-                [stamp, stamp, announcement.id]).rowcount
-            if not changed:
-                return False
-            db.execute(
-                f"INSERT OR IGNORE INTO announcement_deliveries (announcement_id, channel, "
-                f"user_id, status, updated_at) SELECT ?, channel, user_id, 'pending', ? "
-                f"FROM users WHERE unreachable = 0 AND channel IN ({_marks(channels)}) AND "
-                f"EXISTS (SELECT 1 FROM json_each(users.topics) WHERE value IN "
-                f"({_marks(topics)})) ORDER BY channel, created_at, user_id",
-                [announcement.id, stamp, *channels, *topics])
-        return True
+        return self.store.start_sending(announcement.id, announcement.channels,
+                                        announcement.topics, now)
 
     def resume(self) -> int:
         """Rows left 'sending' by a process that stopped mid-send go back to 'pending', to be
         sent again (their message may or may not have gone out). Call only while no other
         broadcaster runs on this database (run() holds the lock)."""
-        count = self._update_rows("sending", "status = 'pending'", [])
+        count = self._each_sending(self.store.requeue_sending_copies)
         if count:
             log.warning("%d announcement copies were being sent when the broadcaster last "
                         "stopped; they are sent again (a few may arrive twice)", count)
@@ -257,24 +239,20 @@ class Broadcaster:
 
     def release_held(self) -> int:
         """Held rows whose time has come are pending again."""
-        count = self._update_rows("held", "status = 'pending', reason = NULL, not_before = NULL",
-                                  [], "not_before <= ?", [_iso(self.clock())])
+        count = self._each_sending(self.store.release_held_copies)
         if count:
             self._notify()
         return count
 
     def finish_done(self) -> list[int]:
         """Announcements with nothing left to send become 'sent'; their ids."""
-        stamp = _iso(self.clock())
         unfinished = {announcement_id for announcement_id, channel in self._sending()
                       if self._any(announcement_id, channel, UNFINISHED)}
         finished = []
         for announcement_id in {announcement_id for announcement_id, _ in self._sending()}:
             if announcement_id in unfinished:
                 continue
-            if self.store.execute(
-                    "UPDATE announcements SET status = 'sent', finished_at = ?, updated_at = ? "
-                    "WHERE id = ? AND status = 'sending'", [stamp, stamp, announcement_id]):
+            if self.store.finish_sending(announcement_id, self.clock()):
                 finished.append(announcement_id)
                 progress = self.announcements.progress(announcement_id)
                 log.info("announcement %s sent: %s", announcement_id, progress.by_channel)
@@ -299,39 +277,23 @@ class Broadcaster:
         return any(self._any(announcement_id, channel, UNFINISHED)
                    for announcement_id, channel in self._sending() if channel in self.senders)
 
-    # --- the rows of the announcements being sent -----------------------------------------
-    # Each statement names the announcement, channel and status, so that it is one range of
-    # the (announcement_id, channel, status) index, however many rows older announcements
-    # left in the table.
+    # --- the copies of the announcements being sent ---------------------------------------
 
     def _sending(self, channel: str | None = None) -> list[tuple[int, str]]:
         """(announcement id, channel) of the announcements being sent, oldest first."""
-        pairs = []
-        for row in self.store.rows("SELECT id, channels FROM announcements WHERE "
-                                   "status = 'sending' ORDER BY id"):
-            pairs.extend((row["id"], name) for name in json.loads(row["channels"])
-                         if channel is None or name == channel)
-        return pairs
+        return [(announcement_id, name)
+                for announcement_id, channels in self.store.sending_announcements()
+                for name in channels if channel is None or name == channel]
 
     def _any(self, announcement_id: int, channel: str, statuses: tuple[str, ...]) -> bool:
-        return bool(self.store.rows(
-            f"SELECT 1 FROM announcement_deliveries WHERE announcement_id = ? AND channel = ? "
-            f"AND status IN ({_marks(statuses)}) LIMIT 1",
-            [announcement_id, channel, *statuses]))
+        return self.store.has_copies(announcement_id, channel, statuses)
 
-    def _update_rows(self, status: str, assignments: str, params: list, condition: str = "",
-                     condition_params: list | None = None, channel: str | None = None) -> int:
-        """Sets `assignments` on the rows in `status` (and `condition`) of every
-        announcement being sent (on `channel`); how many changed."""
-        extra = f" AND {condition}" if condition else ""
-        count = 0
-        for announcement_id, name in self._sending(channel):
-            count += self.store.execute(
-                f"UPDATE announcement_deliveries SET {assignments}, updated_at = ? WHERE "
-                f"announcement_id = ? AND channel = ? AND status = ?{extra}",
-                [*params, _iso(self.clock()), announcement_id, name, status,
-                 *(condition_params or [])])
-        return count
+    def _each_sending(self, change: Callable[..., int], *args: object,
+                      channel: str | None = None) -> int:
+        """`change(announcement_id, channel, *args, now)` over every announcement being sent
+        (on `channel`); how many copies changed."""
+        return sum(change(announcement_id, name, *args, self.clock())
+                   for announcement_id, name in self._sending(channel))
 
     # --- the rules ------------------------------------------------------------------------
 
@@ -369,11 +331,8 @@ class Broadcaster:
         known = self._used_today.get(channel)
         if known is None or known[0] != day:
             midnight = datetime(now.year, now.month, now.day, tzinfo=VIETNAM)
-            rows = self.store.rows(
-                "SELECT count(*) AS n FROM announcement_deliveries WHERE channel = ? AND "
-                "(status = 'sending' OR (status = 'sent' AND sent_at >= ?))",
-                [channel, _iso(midnight)])
-            known = self._used_today[channel] = (day, rows[0]["n"])
+            known = self._used_today[channel] = (
+                day, self.store.copies_sent_since(channel, midnight))
         return known[1]
 
     def _use(self, channel: str, count: int) -> None:
@@ -384,8 +343,8 @@ class Broadcaster:
         self._used_today[channel] = (day, used + count)
 
     def _hold_pending(self, channel: str, until: datetime, reason: str) -> int:
-        return self._update_rows("pending", "status = 'held', reason = ?, not_before = ?",
-                                 [reason, _iso(until)], channel=channel)
+        return self._each_sending(self.store.hold_pending_copies, reason, until,
+                                  channel=channel)
 
     # --- sending --------------------------------------------------------------------------
 
@@ -428,43 +387,14 @@ class Broadcaster:
         None when there is none. Copies for citizens who meanwhile blocked the bot or deleted
         their data are recorded as such and skipped."""
         rules = self.rules[channel]
-        while True:
-            if rules.daily_quota and self._used(channel) >= rules.daily_quota:
-                return None
-            stamp = _iso(self.clock())
-            with self.store.writing() as db:
-                row = None
-                # Announcement by announcement, oldest first, so that each lookup is one
-                # step down the (announcement_id, channel, status) index however many
-                # copies earlier announcements left behind.
-                for (announcement_id,) in db.execute(
-                        "SELECT id FROM announcements WHERE status = 'sending' ORDER BY id"
-                        ).fetchall():
-                    rows = db.execute(
-                        "UPDATE announcement_deliveries SET status = 'sending', "
-                        "attempts = attempts + 1, updated_at = ? WHERE rowid = (SELECT rowid "
-                        "FROM announcement_deliveries WHERE announcement_id = ? AND "
-                        "channel = ? AND status = 'pending' LIMIT 1) "
-                        "RETURNING announcement_id, user_id",
-                        [stamp, announcement_id, channel]).fetchall()
-                    if rows:
-                        row = rows[0]
-                        break
-                if row is None:
-                    return None
-                claimed = Claimed(row[0], channel, row[1])
-                user = db.execute("SELECT unreachable FROM users WHERE channel = ? AND "
-                                  "user_id = ?", [channel, claimed.user_id]).fetchone()
-                if user is not None and not user[0]:
-                    self._use(channel, 1)
-                    return claimed
-                status, reason = ("failed", REASON_GONE) if user is None else (
-                    "blocked", REASON_UNREACHABLE)
-                db.execute(
-                    "UPDATE announcement_deliveries SET status = ?, reason = ?, updated_at = ? "
-                    "WHERE announcement_id = ? AND channel = ? AND user_id = ?",
-                    [status, reason, stamp, claimed.announcement_id, channel,
-                     claimed.user_id])
+        if rules.daily_quota and self._used(channel) >= rules.daily_quota:
+            return None
+        claimed = self.store.claim_copy(channel, self.clock(), gone=REASON_GONE,
+                                        unreachable=REASON_UNREACHABLE)
+        if claimed is None:
+            return None
+        self._use(channel, 1)
+        return Claimed(claimed[0], channel, claimed[1])
 
     async def _deliver(self, claimed: Claimed, bucket: TokenBucket) -> None:
         sender = self.senders[claimed.channel]
@@ -494,37 +424,19 @@ class Broadcaster:
                 await self.sleep(NETWORK_PAUSES[network_errors])
                 network_errors += 1
             await bucket.take()
-            self.store.execute(
-                "UPDATE announcement_deliveries SET attempts = attempts + 1 WHERE "
-                "announcement_id = ? AND channel = ? AND user_id = ?",
-                [claimed.announcement_id, claimed.channel, claimed.user_id])
+            self.store.count_copy_attempt(claimed.announcement_id, claimed.channel,
+                                          claimed.user_id)
         self._record(claimed, outcome)
 
     def _record(self, claimed: Claimed, outcome: Outcome) -> None:
         now = self.clock()
-        stamp = _iso(now)
-        key = [claimed.announcement_id, claimed.channel, claimed.user_id]
         if outcome.status != "sent":
             self._use(claimed.channel, -1)
-        with self.store.writing() as db:
-            if outcome.status == "sent":
-                db.execute("UPDATE announcement_deliveries SET status = 'sent', reason = NULL, "
-                           "sent_at = ?, updated_at = ? WHERE announcement_id = ? AND "
-                           "channel = ? AND user_id = ?", [stamp, stamp, *key])
-                return
-            if outcome.status == "held":
-                until = self._held_until(claimed.channel, outcome.rule, now)
-                db.execute("UPDATE announcement_deliveries SET status = 'held', reason = ?, "
-                           "not_before = ?, updated_at = ? WHERE announcement_id = ? AND "
-                           "channel = ? AND user_id = ?",
-                           [outcome.reason, _iso(until), stamp, *key])
-            else:
-                db.execute("UPDATE announcement_deliveries SET status = ?, reason = ?, "
-                           "updated_at = ? WHERE announcement_id = ? AND channel = ? AND "
-                           "user_id = ?", [outcome.status, outcome.reason, stamp, *key])
-            if outcome.unreachable:
-                db.execute("UPDATE users SET unreachable = 1 WHERE channel = ? AND "
-                           "user_id = ?", [claimed.channel, claimed.user_id])
+        until = self._held_until(claimed.channel, outcome.rule, now) \
+            if outcome.status == "held" else None
+        self.store.record_copy(claimed.announcement_id, claimed.channel, claimed.user_id,
+                               outcome.status, now, reason=outcome.reason, not_before=until,
+                               unreachable=outcome.unreachable and outcome.status != "sent")
 
     def _held_until(self, channel: str, rule: str | None, now: datetime) -> datetime:
         if rule == "quota":
@@ -674,11 +586,3 @@ def _quiet_hours_end(moment: datetime, quiet: tuple[int, int]) -> datetime:
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _marks(values) -> str:
-    return ", ".join("?" for _ in values)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from bot.storage.announcements import AnnouncementTables
 from bot.storage.channel_state import ChannelStateTables
 from bot.storage.citizens import CitizenTables
 from bot.storage.database import Tables, serialised
@@ -26,7 +27,7 @@ TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "
 
 
 class Store(CitizenTables, MessageTables, PetitionTables, RatingTables, ChannelStateTables,
-            StaffTables, OutboxTables, Tables):
+            StaffTables, OutboxTables, AnnouncementTables, Tables):
     """Opens (and migrates) the SQLite file at `path`, ":memory:" for a throw-away one."""
 
     def __enter__(self) -> Store:
