@@ -29,14 +29,22 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.citizen_messages import CitizenMessenger, Outcome
 from bot.messages import Button, Reply
 from bot.storage import Store
-from bot.storage.petition_search import PetitionSearch, fold
+from bot.storage.database import iso, time_or_none
+from bot.storage.petition_search import fold
+from bot.storage.petition_workflow import (  # noqa: F401  (the desk's pages use them from here)
+    ORDERS,
+    UNASSIGNED,
+    InboxFilters,
+    PetitionChange,
+)
+from bot.storage.petitions import Petition
 from bot.vocabulary import CHANNELS as CHANNEL_TERMS
 from bot.vocabulary import OPEN_PETITION_STATUSES, PETITION_STATUSES, VIETNAM
 from knowledge.base import Knowledge
@@ -44,6 +52,7 @@ from knowledge.base import Knowledge
 STATUSES = PETITION_STATUSES
 OPEN_STATUSES = OPEN_PETITION_STATUSES
 NEARLY_DUE_WORKING_DAYS = 2
+NO_FILTERS = InboxFilters()
 # change_status() moves between these; answered, transferred and duplicate need what only
 # answer(), transfer() and mark_duplicate() take. Back to in_progress reopens a petition.
 STATUS_CHANGES: dict[str, tuple[str, ...]] = {
@@ -57,15 +66,11 @@ STATUS_CHANGES: dict[str, tuple[str, ...]] = {
 }
 ANSWERABLE = (*OPEN_STATUSES, "answered")
 RATING_SCORES = (5, 4, 3, 2, 1)
-ORDERS = ("urgency", "newest")
 CHANNELS = CHANNEL_TERMS.values
-UNASSIGNED = "-"
 SUMMARY_CHARS = 160
 CONVERSATION_SIDE = 30
 MAX_TEXT_CHARS = 10_000
 MAX_AGENCY_CHARS = 200
-_MARKERS = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
-_IS_OPEN = f"status IN ({_MARKERS})"
 
 
 class WorkingDays(Protocol):
@@ -84,21 +89,6 @@ class DeskError(ValueError):
 
 class PetitionNotFound(DeskError):
     pass
-
-
-@dataclass(frozen=True)
-class InboxFilters:
-    statuses: tuple[str, ...] = ()
-    agency: str | None = None          # part of the citizen's agency or the assigned one
-    field: str | None = None           # exactly, as the catalog names it
-    channel: str | None = None
-    assigned_to: str | None = None     # a username, or UNASSIGNED
-    overdue: bool = False              # with nearly_due: either of them
-    nearly_due: bool = False
-    received_from: date | None = None  # Vietnamese calendar days, both included
-    received_to: date | None = None
-    search: str | None = None          # code, content, name, phone or e-mail
-    order: str = "urgency"             # or "newest"
 
 
 @dataclass(frozen=True)
@@ -149,45 +139,6 @@ class InboxPage:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    name: str
-    mime: str
-    size: int | None
-    ref: str | None
-
-
-@dataclass(frozen=True)
-class DeskPetition:
-    """A petition with the staff side's columns (store.Petition has the citizen's only)."""
-
-    id: int
-    code: str
-    channel: str
-    user_id: str | None
-    name: str | None
-    phone: str | None
-    email: str | None
-    content: str
-    agency: str | None
-    place: str | None
-    procedure_code: str | None
-    attachments: list[Attachment]
-    status: str
-    due_date: date
-    answer: str | None
-    answered_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    anonymised: bool
-    assigned_to: str | None
-    assigned_agency: str | None
-    field: str | None
-    duplicate_of: int | None
-    closed_at: datetime | None
-    answer_delivery: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
 class Event:
     id: int
     kind: str
@@ -227,7 +178,7 @@ class PetitionLink:
 
 @dataclass(frozen=True)
 class PetitionView:
-    petition: DeskPetition
+    petition: Petition
     due: DueState
     procedure_name: str | None
     conversation: list[ConversationLine]
@@ -256,17 +207,6 @@ class ActionResult:
     delivery: Outcome | None = None
 
 
-@dataclass
-class _Change:
-    """What an action does to a petition row inside its transaction."""
-
-    kind: str
-    to_status: str | None = None
-    columns: dict[str, Any] = field(default_factory=dict)
-    text: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 class PetitionDesk:
     def __init__(self, store: Store, knowledge: Knowledge, messenger: CitizenMessenger,
                  calendar: WorkingDays,
@@ -278,11 +218,11 @@ class PetitionDesk:
         self.clock = clock
         # Petitions up to this id have had their field filled from the catalog.
         self._fields_through = 0
-        self.search = PetitionSearch(store)
+        self.search = store.petition_search
 
     # --- reading ------------------------------------------------------------------------
 
-    def inbox(self, filters: InboxFilters = InboxFilters(), page: int = 1,
+    def inbox(self, filters: InboxFilters = NO_FILTERS, page: int = 1,
               page_size: int = 50) -> InboxPage:
         """One page of petitions matching `filters`, most urgent (or newest) first."""
         if page_size < 1:
@@ -290,32 +230,23 @@ class PetitionDesk:
         page = max(1, page)
         self.fill_fields()
         today = self.today()
-        where, params = self._where(filters, today)
-        total = self.store.rows(f"SELECT count(*) AS n FROM petitions WHERE {where}",
-                                params)[0]["n"]
-        rows = self.store.rows(
-            "SELECT id, code, created_at, channel, name, "
-            f"substr(content, 1, {SUMMARY_CHARS + 1}) AS summary, agency, assigned_agency, "
-            "field, assigned_to, status, anonymised, due_date FROM petitions "
-            f"WHERE {where} ORDER BY {_order(filters.order)} LIMIT ? OFFSET ?",
-            [*params, page_size, (page - 1) * page_size])
+        if filters.field:
+            filters = replace(filters, field=_nfc(filters.field))
+        total, rows = self.store.inbox_page(
+            filters, today=today, nearly_due_until=self._nearly_due_until(today),
+            summary_chars=SUMMARY_CHARS, limit=page_size, offset=(page - 1) * page_size)
         return InboxPage([self._inbox_row(row, today) for row in rows], total, page, page_size)
 
     def petition(self, code: str) -> PetitionView:
         """Everything the petition's page shows; PetitionNotFound if there is no such code."""
         self.fill_fields()
-        row = self._row(code)
-        petition = _desk_petition(row)
-        events = [_event(event) for event in self.store.rows(
-            "SELECT * FROM petition_events WHERE petition_id = ? ORDER BY id", [petition.id])]
+        petition = self._petition(code)
+        events = [_event(event) for event in self.store.petition_events(petition.id)]
         original = None
         if petition.duplicate_of is not None:
-            found = self.store.rows("SELECT code, status FROM petitions WHERE id = ?",
-                                    [petition.duplicate_of])
-            original = PetitionLink(found[0]["code"], found[0]["status"]) if found else None
-        duplicates = [PetitionLink(r["code"], r["status"]) for r in self.store.rows(
-            "SELECT code, status FROM petitions WHERE duplicate_of = ? ORDER BY id",
-            [petition.id])]
+            found = self.store.petition_code_and_status(petition.duplicate_of)
+            original = PetitionLink(*found) if found else None
+        duplicates = [PetitionLink(*link) for link in self.store.duplicates_of(petition.id)]
         record = self.knowledge.procedures.get(petition.procedure_code or "")
         return PetitionView(
             petition=petition,
@@ -351,9 +282,7 @@ class PetitionDesk:
 
     def staff_choices(self) -> list[dict[str, Any]]:
         """Active accounts that can work petitions, for the assignment form."""
-        return self.store.rows(
-            "SELECT username, display_name, agency FROM staff_accounts WHERE active = 1 "
-            "AND role IN ('officer', 'admin') ORDER BY display_name, username")
+        return self.store.working_officers()
 
     def today(self) -> date:
         return self.clock().astimezone(VIETNAM).date()
@@ -361,21 +290,15 @@ class PetitionDesk:
     def fill_fields(self) -> int:
         """Fills `field` from the catalog for petitions the desk has not seen yet; returns how
         many got one. Cheap when nothing is new: a lookup of the last id."""
-        top = self.store.rows("SELECT max(id) AS top FROM petitions")[0]["top"] or 0
+        top = self.store.last_petition_id()
         if top <= self._fields_through:
             return 0
-        unfilled = self.store.rows(
-            "SELECT id, procedure_code FROM petitions WHERE id > ? AND id <= ? "
-            "AND field IS NULL AND procedure_code IS NOT NULL", [self._fields_through, top])
         procedures = self.knowledge.procedures
-        found = [(_nfc(name), row["id"]) for row in unfilled
-                 if (name := (procedures.get(row["procedure_code"]) or {}).get("field"))]
+        found = [(_nfc(name), petition_id) for petition_id, procedure_code
+                 in self.store.petitions_without_field(self._fields_through, top)
+                 if (name := (procedures.get(procedure_code) or {}).get("field"))]
         if found:
-            # One statement per petition by its rowid: fast, and only the first look at an
-            # old database has many to do.
-            with self.store.writing() as db:
-                db.conn.executemany(
-                    "UPDATE petitions SET field = ? WHERE id = ? AND field IS NULL", found)
+            self.store.set_fields(found)
         self._fields_through = top
         return len(found)
 
@@ -387,30 +310,27 @@ class PetitionDesk:
         staff_username = (staff_username or "").strip().lower() or None
         agency = _clean(agency, MAX_AGENCY_CHARS, "Tên cơ quan") if agency else None
         if staff_username is not None:
-            found = self.store.rows(
-                "SELECT 1 FROM staff_accounts WHERE username = ? AND active = 1 "
-                "AND role IN ('officer', 'admin')", [staff_username])
-            if not found:
+            if not self.store.is_working_officer(staff_username):
                 raise DeskError(f"Không có cán bộ đang hoạt động tên '{staff_username}' để "
                                 "giao phản ánh.")
 
-        def change(row: dict[str, Any]) -> _Change:
-            if (row["assigned_to"], row["assigned_agency"]) == (staff_username, agency):
+        def change(row: Petition) -> PetitionChange:
+            if (row.assigned_to, row.assigned_agency) == (staff_username, agency):
                 raise DeskError("Phản ánh đã được giao như vậy rồi.")
-            return _Change("assigned", columns={"assigned_to": staff_username,
-                                                "assigned_agency": agency},
-                           details={"assigned_to": staff_username, "assigned_agency": agency,
-                                    "before": {"assigned_to": row["assigned_to"],
-                                               "assigned_agency": row["assigned_agency"]}})
+            return PetitionChange(
+                "assigned", columns={"assigned_to": staff_username, "assigned_agency": agency},
+                details={"assigned_to": staff_username, "assigned_agency": agency,
+                         "before": {"assigned_to": row.assigned_to,
+                                    "assigned_agency": row.assigned_agency}})
 
         row = self._apply(code, by, change)
-        return ActionResult(row["code"], row["status"])
+        return ActionResult(row.code, row.status)
 
     def add_note(self, code: str, text: str, by: str) -> ActionResult:
         """An internal note: kept in the history, never sent to the citizen."""
         text = _clean(text, MAX_TEXT_CHARS, "Ghi chú")
-        row = self._apply(code, by, lambda row: _Change("note", text=text))
-        return ActionResult(row["code"], row["status"])
+        row = self._apply(code, by, lambda row: PetitionChange("note", text=text))
+        return ActionResult(row.code, row.status)
 
     async def change_status(self, code: str, status: str, by: str,
                             message_to_citizen: str | None = None) -> ActionResult:
@@ -427,21 +347,21 @@ class PetitionDesk:
             raise DeskError("Cần ghi rõ người dân phải bổ sung thông tin gì: tin nhắn này được "
                             "gửi cho người dân.")
 
-        def change(row: dict[str, Any]) -> _Change:
-            _check_status_change(row["status"], status)
+        def change(row: Petition) -> PetitionChange:
+            _check_status_change(row.status, status)
             columns: dict[str, Any] = {}
             if status == "closed":
                 columns["closed_at"] = self._now()
-            elif row["status"] == "closed":
+            elif row.status == "closed":
                 columns["closed_at"] = None
-            if row["status"] == "duplicate":
+            if row.status == "duplicate":
                 columns["duplicate_of"] = None
-            return _Change("status", status, columns, message)
+            return PetitionChange("status", status, columns, message)
 
         row = self._apply(code, by, change)
-        replies = self._status_replies(row["code"], status, message)
+        replies = self._status_replies(row.code, status, message)
         outcome = await self._notify(row, replies, f"status.{status}", by)
-        return ActionResult(row["code"], status, outcome)
+        return ActionResult(row.code, status, outcome)
 
     async def answer(self, code: str, text: str, by: str, close: bool = False) -> ActionResult:
         """Store the agency's answer, mark the petition answered (or closed) and send the answer
@@ -449,103 +369,83 @@ class PetitionDesk:
         text = _clean(text, MAX_TEXT_CHARS, "Câu trả lời")
         status = "closed" if close else "answered"
 
-        def change(row: dict[str, Any]) -> _Change:
-            if row["status"] not in ANSWERABLE:
-                label = self._t(PETITION_STATUSES.text_key(row['status']))
+        def change(row: Petition) -> PetitionChange:
+            if row.status not in ANSWERABLE:
+                label = self._t(PETITION_STATUSES.text_key(row.status))
                 raise DeskError(f"Phản ánh đang ở trạng thái \"{label}\": mở lại (chuyển sang "
                                 "Đang xử lý) trước khi trả lời.")
             now = self._now()
             columns = {"answer": text, "answered_at": now, "answer_delivery": None}
             if close:
                 columns["closed_at"] = now
-            return _Change("answer", status, columns, text, {"close": close})
+            return PetitionChange("answer", status, columns, text, {"close": close})
 
         row = self._apply(code, by, change)
-        replies = [Reply(self._t("petition.notice.answer", code=row["code"], answer=text))]
+        replies = [Reply(self._t("petition.notice.answer", code=row.code, answer=text))]
         if close:
-            replies.append(self._closed_reply(row["code"]))
+            replies.append(self._closed_reply(row.code))
         outcome = await self._notify(row, replies, "answer", by)
-        self.store.execute("UPDATE petitions SET answer_delivery = ? WHERE id = ?",
-                           [json.dumps(_outcome_details(outcome, row["channel"], self._now()),
-                                       ensure_ascii=False), row["id"]])
-        return ActionResult(row["code"], status, outcome)
+        self.store.set_answer_delivery(row.id, _outcome_details(outcome, row.channel,
+                                                                iso(self._now())))
+        return ActionResult(row.code, status, outcome)
 
     async def transfer(self, code: str, agency: str, by: str) -> ActionResult:
         """Send the petition on to the competent agency, which becomes its assigned agency."""
         agency = _clean(agency, MAX_AGENCY_CHARS, "Tên cơ quan")
 
-        def change(row: dict[str, Any]) -> _Change:
-            _check_open(row["status"], "chuyển cơ quan khác", self._t)
-            return _Change("transfer", "transferred", {"assigned_agency": agency}, agency,
-                           {"agency": agency, "before": row["assigned_agency"]})
+        def change(row: Petition) -> PetitionChange:
+            _check_open(row.status, "chuyển cơ quan khác", self._t)
+            return PetitionChange("transfer", "transferred", {"assigned_agency": agency},
+                                  agency, {"agency": agency, "before": row.assigned_agency})
 
         row = self._apply(code, by, change)
-        replies = [Reply(self._t("petition.notice.transferred", code=row["code"],
+        replies = [Reply(self._t("petition.notice.transferred", code=row.code,
                                  agency=agency))]
         outcome = await self._notify(row, replies, "transferred", by)
-        return ActionResult(row["code"], "transferred", outcome)
+        return ActionResult(row.code, "transferred", outcome)
 
     async def mark_duplicate(self, code: str, original_code: str, by: str) -> ActionResult:
         """Mark the petition as repeating an earlier one, which will carry the answer."""
-        found: dict[str, Any] = {}
+        found: dict[str, Petition] = {}
 
-        def change(row: dict[str, Any]) -> _Change:
-            original = found["original"] = self._row(original_code)
-            if original["id"] == row["id"]:
+        def change(row: Petition) -> PetitionChange:
+            original = found["original"] = self._petition(original_code)
+            if original.id == row.id:
                 raise DeskError("Một phản ánh không thể trùng với chính nó.")
-            if original["status"] == "duplicate":
-                target = self.store.rows("SELECT code FROM petitions WHERE id = ?",
-                                         [original["duplicate_of"]])
-                where = f" {target[0]['code']}" if target else ""
-                raise DeskError(f"Phản ánh {original['code']} cũng là phản ánh trùng; hãy chọn "
+            if original.status == "duplicate":
+                target = self.store.petition_code_and_status(original.duplicate_of or 0)
+                where = f" {target[0]}" if target else ""
+                raise DeskError(f"Phản ánh {original.code} cũng là phản ánh trùng; hãy chọn "
                                 f"phản ánh gốc{where}.")
-            _check_open(row["status"], "đánh dấu trùng", self._t)
-            return _Change("duplicate", "duplicate", {"duplicate_of": original["id"]},
-                           None, {"original": original["code"]})
+            _check_open(row.status, "đánh dấu trùng", self._t)
+            return PetitionChange("duplicate", "duplicate", {"duplicate_of": original.id},
+                                  None, {"original": original.code})
 
         row = self._apply(code, by, change)
-        replies = [Reply(self._t("petition.notice.duplicate", code=row["code"],
-                                 original=found["original"]["code"]))]
+        replies = [Reply(self._t("petition.notice.duplicate", code=row.code,
+                                 original=found["original"].code))]
         outcome = await self._notify(row, replies, "duplicate", by)
-        return ActionResult(row["code"], "duplicate", outcome)
+        return ActionResult(row.code, "duplicate", outcome)
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _apply(self, code: str, by: str, change: Callable[[dict[str, Any]], _Change]
-               ) -> dict[str, Any]:
-        """Reads the petition under the write lock, applies `change` to it and writes its
-        history row, in one transaction. Returns the petition as it was before."""
-        with self.store.writing() as db:
-            found = list(db.query("SELECT * FROM petitions WHERE code = ?", [_code(code)]))
-            if not found:
-                raise PetitionNotFound(f"Không có phản ánh mã {_code(code)}.")
-            row = found[0]
-            done = change(row)
-            now = self._now()
-            columns = {**done.columns, "updated_at": now}
-            if done.to_status is not None:
-                columns["status"] = done.to_status
-            db.execute(
-                f"UPDATE petitions SET {', '.join(f'{name} = ?' for name in columns)} "
-                "WHERE id = ?", [*columns.values(), row["id"]])
-            db.execute(
-                "INSERT INTO petition_events (petition_id, kind, staff, from_status, to_status, "
-                "text, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [row["id"], done.kind, by, row["status"] if done.to_status else None,
-                 done.to_status, done.text, _json(done.details), now])
-        return row
+    def _apply(self, code: str, by: str,
+               change: Callable[[Petition], PetitionChange]) -> Petition:
+        """Applies `change` and writes its history row in one transaction (the store's);
+        the petition as it was before."""
+        before = self.store.apply_petition_change(_code(code), by, self._now(), change)
+        if before is None:
+            raise PetitionNotFound(f"Không có phản ánh mã {_code(code)}.")
+        return before
 
-    async def _notify(self, row: dict[str, Any], replies: list[Reply], notice: str,
+    async def _notify(self, row: Petition, replies: list[Reply], notice: str,
                       by: str) -> Outcome:
         """Sends a notice to the citizen and records in the history what became of it."""
-        outcome = await self.messenger.send(row["channel"], row["user_id"], replies,
-                                            reason=_reason(row["id"]))
-        details = {"notice": notice, **_outcome_details(outcome, row["channel"], None)}
-        with self.store.writing() as db:
-            db.execute(
-                "INSERT INTO petition_events (petition_id, kind, staff, text, details, "
-                "created_at) VALUES (?, 'delivery', ?, ?, ?, ?)",
-                [row["id"], by, outcome.error, _json(details), self._now()])
+        outcome = await self.messenger.send(row.channel, row.user_id, replies,
+                                            reason=_reason(row.id))
+        details = {"notice": notice, **_outcome_details(outcome, row.channel, None)}
+        self.store.record_petition_event(row.id, "delivery", by, outcome.error, details,
+                                         self._now())
         return outcome
 
     def _status_replies(self, code: str, status: str, message: str | None) -> list[Reply]:
@@ -566,77 +466,20 @@ class PetitionDesk:
             Button(f"{score} – {self._t(f'rating.score.{score}')}",
                    f"rate:petition:{code}:{score}") for score in RATING_SCORES))
 
-    def _row(self, code: str) -> dict[str, Any]:
-        rows = self.store.rows("SELECT * FROM petitions WHERE code = ?", [_code(code)])
-        if not rows:
+    def _petition(self, code: str) -> Petition:
+        petition = self.store.desk_petition(_code(code))
+        if petition is None:
             raise PetitionNotFound(f"Không có phản ánh mã {_code(code)}.")
-        return rows[0]
+        return petition
 
-    def _conversation(self, petition: DeskPetition) -> list[ConversationLine]:
+    def _conversation(self, petition: Petition) -> list[ConversationLine]:
         """The citizen's messages around the time they sent the petition (kept 90 days, and
         gone when they deleted their data)."""
         if petition.user_id is None:
             return []
-        who = [petition.channel, petition.user_id, _iso(petition.created_at)]
-        before = self.store.rows(
-            "SELECT direction, text, created_at FROM messages WHERE channel = ? AND user_id = ? "
-            "AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT ?",
-            [*who, CONVERSATION_SIDE])
-        after = self.store.rows(
-            "SELECT direction, text, created_at FROM messages WHERE channel = ? AND user_id = ? "
-            "AND created_at > ? ORDER BY created_at, id LIMIT ?", [*who, CONVERSATION_SIDE])
         return [ConversationLine(r["direction"], r["text"], datetime.fromisoformat(
-            r["created_at"])) for r in [*reversed(before), *after]]
-
-    def _where(self, filters: InboxFilters, today: date) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        unknown = [status for status in filters.statuses if status not in STATUSES]
-        if unknown:
-            raise ValueError(f"unknown petition status {unknown[0]!r}")
-        if filters.statuses:
-            clauses.append(f"status IN ({', '.join('?' for _ in filters.statuses)})")
-            params += list(filters.statuses)
-        if filters.overdue or filters.nearly_due:
-            clauses.append(_IS_OPEN)
-            if filters.nearly_due:
-                clauses.append("due_date <= ?")
-                params.append(self._nearly_due_until(today).isoformat())
-            if not filters.overdue:
-                clauses.append("due_date >= ?")
-                params.append(today.isoformat())
-            elif not filters.nearly_due:
-                clauses.append("due_date < ?")
-                params.append(today.isoformat())
-        if filters.agency and filters.agency.strip():
-            sql, values = self.search.agency_clause(filters.agency)
-            clauses.append(sql)
-            params += values
-        if filters.field:
-            clauses.append("field = ?")
-            params.append(_nfc(filters.field))
-        if filters.channel:
-            # "+": not through idx_petitions_user, made for one citizen's petitions; a channel
-            # holds a third of the table, which the other filters' indexes narrow better.
-            clauses.append("+channel = ?")
-            params.append(filters.channel)
-        if filters.assigned_to == UNASSIGNED:
-            clauses.append("assigned_to IS NULL")
-        elif filters.assigned_to:
-            clauses.append("assigned_to = ?")
-            params.append(filters.assigned_to.strip().lower())
-        if filters.received_from is not None:
-            clauses.append("created_at >= ?")
-            params.append(_day_start_utc(filters.received_from))
-        if filters.received_to is not None:
-            clauses.append("created_at < ?")
-            params.append(_day_start_utc(filters.received_to + timedelta(days=1)))
-        if filters.search and filters.search.strip():
-            # Last: SQLite tests the conditions in order, and this is the costliest.
-            sql, values = self.search.clause(filters.search)
-            clauses.append(sql)
-            params += values
-        return " AND ".join(clauses) or "1 = 1", params
+            r["created_at"])) for r in self.store.messages_around(
+                petition.channel, petition.user_id, petition.created_at, CONVERSATION_SIDE)]
 
     def _nearly_due_until(self, today: date) -> date:
         """The last due date with at most NEARLY_DUE_WORKING_DAYS working days left today."""
@@ -662,20 +505,8 @@ class PetitionDesk:
     def _t(self, key: str, **values: object) -> str:
         return self.knowledge.handkept.text(key, **values)
 
-    def _now(self) -> str:
-        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _order(order: str) -> str:
-    if order == "newest":
-        return "created_at DESC, id DESC"
-    if order != "urgency":
-        raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
-    # Open petitions first, the earliest due (so the overdue) first; then the others, newest
-    # first.
-    return (f"CASE WHEN {_IS_OPEN} THEN 0 ELSE 1 END, "
-            f"CASE WHEN {_IS_OPEN} THEN due_date END, "
-            f"CASE WHEN {_IS_OPEN} THEN id ELSE -id END")
+    def _now(self) -> datetime:
+        return self.clock().astimezone(UTC)
 
 
 def _check_status_change(current: str, wanted: str) -> None:
@@ -724,19 +555,6 @@ def _reason(petition_id: int) -> str:
     return f"petition:{petition_id}"
 
 
-def _day_start_utc(day: date) -> str:
-    return datetime.combine(day, time(), VIETNAM).astimezone(UTC).isoformat(
-        timespec="seconds")
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _outcome_details(outcome: Outcome, channel: str, at: str | None) -> dict[str, Any]:
     details: dict[str, Any] = {"status": outcome.status, "error": outcome.error,
                                "channel": channel, "outbox_id": outcome.outbox_id}
@@ -745,51 +563,13 @@ def _outcome_details(outcome: Outcome, channel: str, at: str | None) -> dict[str
     return details
 
 
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _attachments(raw: str | None) -> list[Attachment]:
-    try:
-        items = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return [_attachment(item) for item in _listed(items) if isinstance(item, dict)]
-
-
 def _listed(items: Any) -> Iterable[Any]:
     return items if isinstance(items, list) else []
 
 
-def _attachment(item: dict[str, Any]) -> Attachment:
-    size = item.get("size")
-    return Attachment(name=str(item.get("name") or "tệp không tên"),
-                      mime=str(item.get("mime") or "không rõ"),
-                      size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-                      ref=str(item["ref"]) if item.get("ref") else None)
-
-
-def _desk_petition(row: dict[str, Any]) -> DeskPetition:
-    delivery = json.loads(row["answer_delivery"]) if row["answer_delivery"] else None
-    return DeskPetition(
-        id=row["id"], code=row["code"], channel=row["channel"], user_id=row["user_id"],
-        name=row["name"], phone=row["phone"], email=row["email"], content=row["content"],
-        agency=row["agency"], place=row["place"], procedure_code=row["procedure_code"],
-        attachments=_attachments(row["attachments"]), status=row["status"],
-        due_date=date.fromisoformat(row["due_date"]), answer=row["answer"],
-        answered_at=_time(row["answered_at"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        anonymised=bool(row["anonymised"]), assigned_to=row["assigned_to"],
-        assigned_agency=row["assigned_agency"], field=row["field"],
-        duplicate_of=row["duplicate_of"], closed_at=_time(row["closed_at"]),
-        answer_delivery=delivery if isinstance(delivery, dict) else None)
-
-
 def _event(row: dict[str, Any]) -> Event:
     return Event(row["id"], row["kind"], row["staff"], row["from_status"], row["to_status"],
-                 row["text"], json.loads(row["details"] or "{}"),
-                 datetime.fromisoformat(row["created_at"]))
+                 row["text"], row["details"], datetime.fromisoformat(row["created_at"]))
 
 
 def _delivery(row: dict[str, Any]) -> Delivery:
@@ -797,7 +577,7 @@ def _delivery(row: dict[str, Any]) -> Delivery:
     text = "\n\n".join(str(reply.get("text", "")) for reply in _listed(replies)
                        if isinstance(reply, dict))
     return Delivery(row["id"], row["channel"], row["status"], row["error"], text,
-                    datetime.fromisoformat(row["created_at"]), _time(row["delivered_at"]))
+                    datetime.fromisoformat(row["created_at"]), time_or_none(row["delivered_at"]))
 
 
 def statuses_from(values: Sequence[str]) -> tuple[str, ...]:

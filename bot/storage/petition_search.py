@@ -1,7 +1,7 @@
 """Finding petitions by words the way officers type them: any case, with or without
 diacritics ("den duong" and "ĐÈN ĐƯỜNG" both find "Đèn đường"), in SQL.
 
-    search = PetitionSearch(store)
+    search = store.petition_search
     sql, params = search.clause("đèn đường")    # for a WHERE over the petitions table
     sql, params = search.agency_clause("an binh")
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.storage import Store
+from bot.storage.database import Tables
 from bot.vocabulary import fold as vocabulary_fold
 
 FOLD_FUNCTION = "petition_fold"
@@ -51,7 +51,7 @@ def skeleton(folded: str) -> str:
 
 
 class PetitionSearch:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Tables) -> None:
         self.store = store
         self._through = 0
         store.db.conn.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)

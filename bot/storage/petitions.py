@@ -33,6 +33,27 @@ class Petition:
     created_at: datetime
     updated_at: datetime
     anonymised: bool
+    # The staff side's workflow (migration 3).
+    assigned_to: str | None = None
+    assigned_agency: str | None = None
+    field: str | None = None
+    duplicate_of: int | None = None
+    closed_at: datetime | None = None
+    answer_delivery: dict[str, Any] | None = None
+
+    @property
+    def files(self) -> list[Attachment]:
+        """The attachments as staff read them, whatever a channel stored."""
+        items = self.attachments if isinstance(self.attachments, list) else []
+        return [_attachment(item) for item in items if isinstance(item, dict)]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    mime: str
+    size: int | None
+    ref: str | None
 
 
 class PetitionTables(Tables):
@@ -128,4 +149,23 @@ def _petition(row: dict[str, Any]) -> Petition:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         anonymised=bool(row["anonymised"]),
+        assigned_to=row["assigned_to"],
+        assigned_agency=row["assigned_agency"],
+        field=row["field"],
+        duplicate_of=row["duplicate_of"],
+        closed_at=time_or_none(row["closed_at"]),
+        answer_delivery=_delivery_record(row["answer_delivery"]),
     )
+
+
+def _delivery_record(raw: str | None) -> dict[str, Any] | None:
+    value = json.loads(raw) if raw else None
+    return value if isinstance(value, dict) else None
+
+
+def _attachment(item: dict[str, Any]) -> Attachment:
+    size = item.get("size")
+    return Attachment(name=str(item.get("name") or "tệp không tên"),
+                      mime=str(item.get("mime") or "không rõ"),
+                      size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                      ref=str(item["ref"]) if item.get("ref") else None)

@@ -17,6 +17,7 @@ from bot.storage.citizens import CitizenTables
 from bot.storage.database import Tables, serialised
 from bot.storage.messages import MessageTables
 from bot.storage.outbox import OutboxTables
+from bot.storage.petition_workflow import PetitionWorkflowTables
 from bot.storage.petitions import PetitionTables
 from bot.storage.ratings import RatingTables
 from bot.storage.staff import StaffTables
@@ -26,8 +27,8 @@ TABLES = ("users", "sessions", "conversation_topics", "messages", "petitions", "
           "answers", "unanswered")
 
 
-class Store(CitizenTables, MessageTables, PetitionTables, RatingTables, ChannelStateTables,
-            StaffTables, OutboxTables, AnnouncementTables, Tables):
+class Store(CitizenTables, MessageTables, PetitionTables, PetitionWorkflowTables, RatingTables,
+            ChannelStateTables, StaffTables, OutboxTables, AnnouncementTables, Tables):
     """Opens (and migrates) the SQLite file at `path`, ":memory:" for a throw-away one."""
 
     def __enter__(self) -> Store:

@@ -180,7 +180,7 @@ def test_the_petition_page_has_attachments_conversation_and_due_state(store, des
     view = desk.petition(code.lower())
 
     assert view.petition.code == code and view.procedure_name.startswith("Cấp thẻ căn cước")
-    assert [(a.name, a.mime, a.size) for a in view.petition.attachments] == [
+    assert [(a.name, a.mime, a.size) for a in view.petition.files] == [
         ("den_hong.jpg", "image/jpeg", 250_000), ("don.pdf", "application/pdf", 1_300_000)]
     assert [line.text for line in view.conversation] == [
         "tôi muốn phản ánh", "Bạn đồng ý ...", "cảm ơn"]
