@@ -42,6 +42,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.storage import Store
+from bot.storage import report_queries as queries
 from bot.vocabulary import (
     CHANNELS,
     INTENTS,
@@ -72,29 +73,6 @@ UNKNOWN_AGENCY = "Chưa giao cơ quan"
 # and at most 7.
 RESOLVE_DAY_BUCKETS = ((1, "≤ 1 ngày"), (3, "1–3 ngày"), (7, "3–7 ngày"), (15, "7–15 ngày"),
                        (30, "15–30 ngày"), (None, "> 30 ngày"))
-
-# SQLite date modifiers that turn a stored UTC time into the Vietnamese calendar.
-_OFFSET_HOURS = int(VIETNAM.utcoffset(None).total_seconds() // 3600)
-_LOCAL = f"'{_OFFSET_HOURS:+d} hours'"
-_LOCAL_DAY = f"date({{column}}, {_LOCAL})"
-_LOCAL_WEEK = f"date({{column}}, {_LOCAL}, '-6 days', 'weekday 1')"  # its Monday
-_LOCAL_MONTH = f"date({{column}}, {_LOCAL}, 'start of month')"
-# When a petition was resolved: its answer, else its closing; NULL while it is not resolved.
-_RESOLVED_AT = ("(CASE WHEN status IN ('answered', 'closed') "
-                "THEN COALESCE(answered_at, closed_at, updated_at) END)")
-
-
-def _local_day(column: str) -> str:
-    return _LOCAL_DAY.format(column=column)
-
-
-def _local_week(column: str) -> str:
-    return _LOCAL_WEEK.format(column=column)
-
-
-def _local_month(column: str) -> str:
-    return _LOCAL_MONTH.format(column=column)
-
 
 # --- periods ----------------------------------------------------------------------------
 
@@ -337,7 +315,7 @@ def build_report(
     codes to their field (lĩnh vực); by default the imported catalog's (see catalog_fields).
     A report on a busy server is best built on a connection of its own.
     """
-    conn = _connection(db)
+    conn = queries.connection_of(db)
     today = today or datetime.now(VIETNAM).date()
     # Before the period starts, as_of falls before it: every range is empty, every figure 0.
     as_of = min(period.end, today)
@@ -380,7 +358,6 @@ def topic_of(intent: str, procedure_code: str | None, fields: Mapping[str, str])
 def _questions(conn: sqlite3.Connection, period: Period, as_of: date,
                fields: Mapping[str, str]) -> QuestionFigures:
     start, end = period.utc_range(as_of)
-    in_period = "created_at >= ? AND created_at < ?"
     weeks = period.weeks(as_of)
     week_index = {week.isoformat(): i for i, week in enumerate(weeks)}
     by_channel: Counter[str] = Counter()
@@ -388,22 +365,16 @@ def _questions(conn: sqlite3.Connection, period: Period, as_of: date,
     helpful: Counter[int | None] = Counter()
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
     # One pass over the answers (the table has no index on created_at to range over).
-    for week, intent, code, channel, mark, count in conn.execute(
-            f"SELECT {_local_week('created_at')} AS week, intent, procedure_code, channel, "
-            f"helpful, count(*) FROM answers WHERE {in_period} "
-            "GROUP BY week, intent, procedure_code, channel, helpful", [start, end]):
+    for week, intent, code, channel, mark, count in queries.answers_by_week(conn, start, end):
         topic = topic_of(intent, code, fields)
         by_topic[topic] += count
         by_channel[channel] += count
         helpful[mark] += count
         weekly[topic][week_index[week]] += count
-    unanswered = _counts(conn, f"SELECT reason, count(*) FROM unanswered WHERE {in_period} "
-                               "GROUP BY reason", [start, end])
+    unanswered = queries.unanswered_by_reason(conn, start, end)
     incoming: dict[str, int] = {}
     users: dict[str, int] = {}
-    for channel, messages, people in conn.execute(
-            f"SELECT channel, count(*), count(DISTINCT user_id) FROM messages "
-            f"WHERE {in_period} AND direction = 'in' GROUP BY channel", [start, end]):
+    for channel, messages, people in queries.incoming_by_channel(conn, start, end):
         incoming[channel] = messages
         users[channel] = people
     ordered = _by_value(by_topic)
@@ -434,21 +405,15 @@ def _petitions(conn: sqlite3.Connection, period: Period, as_of: date,
     by_channel: Counter[str] = Counter()
     by_field: Counter[str] = Counter()
     by_agency: Counter[str] = Counter()
-    for status, channel, field_name, code, agency, count in conn.execute(
-            "SELECT status, channel, field, procedure_code, "
-            "COALESCE(assigned_agency, agency), count(*) FROM petitions "
-            "WHERE created_at >= ? AND created_at < ? "
-            "GROUP BY status, channel, field, procedure_code, COALESCE(assigned_agency, agency)",
-            [start, end]):
+    for status, channel, field_name, code, agency, count in queries.petitions_received(
+            conn, start, end):
         by_status[status] += count
         by_channel[channel] += count
         by_field[field_name or fields.get(code or "") or UNKNOWN_FIELD] += count
         by_agency[agency or UNKNOWN_AGENCY] += count
 
     received_weekly = [0] * len(weeks)
-    for week, count in conn.execute(
-            f"SELECT {_local_week('created_at')} AS week, count(*) FROM petitions "
-            "WHERE created_at >= ? AND created_at < ? GROUP BY week", [start, end]):
+    for week, count in queries.petitions_received_by_week(conn, start, end):
         received_weekly[week_index[week]] = count
 
     resolved = _resolved(conn, start, end, week_index)
@@ -492,27 +457,15 @@ class _Resolved:
 def _resolved(conn: sqlite3.Connection, start: str, end: str,
               week_index: Mapping[str, int]) -> _Resolved:
     """Petitions resolved in [start, end), whenever they were received."""
-    # created_at < end bounds the scan by the index: nothing is resolved before it exists.
-    resolved_in_range = (f"SELECT {_RESOLVED_AT} AS resolved_at, created_at, due_date "
-                         "FROM petitions WHERE created_at < ? AND status IN "
-                         "('answered', 'closed')")
     count = in_time = 0
     weekly = [0] * len(week_index)
-    for week, on_time, n in conn.execute(
-            f"SELECT {_local_week('resolved_at')} AS week, "
-            f"{_local_day('resolved_at')} <= due_date AS on_time, count(*) "
-            f"FROM ({resolved_in_range}) WHERE resolved_at >= ? AND resolved_at < ? "
-            "GROUP BY week, on_time", [end, start, end]):
+    for week, on_time, n in queries.resolved_by_week(conn, start, end):
         count += n
         in_time += n if on_time else 0
         weekly[week_index[week]] += n
     days: list[float] = []
     days_by_month: dict[date, list[float]] = defaultdict(list)
-    for month, duration in conn.execute(
-            f"SELECT {_local_month('resolved_at')} AS month, "
-            "julianday(resolved_at) - julianday(created_at) AS days "
-            f"FROM ({resolved_in_range}) WHERE resolved_at >= ? AND resolved_at < ? "
-            "ORDER BY month", [end, start, end]):
+    for month, duration in queries.resolution_days(conn, start, end):
         value = max(0.0, duration)  # a clock set wrong must not make a negative duration
         days.append(value)
         days_by_month[date.fromisoformat(month)].append(value)
@@ -537,11 +490,7 @@ def _backlog(conn: sqlite3.Connection, period: Period, as_of: date,
     _, end = period.utc_range(as_of)
     start, _ = period.utc_range()
     overdue = open_in_time = 0
-    for late, n in conn.execute(
-            f"SELECT due_date < ? AS late, count(*) FROM petitions "
-            f"WHERE created_at < ? AND status NOT IN ('transferred', 'duplicate') "
-            f"AND ({_RESOLVED_AT} IS NULL OR {_RESOLVED_AT} >= ?) GROUP BY late",
-            [as_of.isoformat(), end, end]):
+    for late, n in queries.open_at(conn, end, as_of.isoformat()):
         if late:
             overdue += n
         else:
@@ -550,13 +499,7 @@ def _backlog(conn: sqlite3.Connection, period: Period, as_of: date,
     # received) until the day it was resolved: counted on the week ends in that span.
     week_ends = [min(monday + timedelta(days=6), as_of) for monday in weeks]
     change = [0] * (len(week_ends) + 1)
-    for created, due, resolved, n in conn.execute(
-            f"SELECT {_local_day('created_at')}, due_date, {_local_day(_RESOLVED_AT)} AS done, "
-            "count(*) FROM petitions "
-            "WHERE created_at < ? AND due_date < ? AND status NOT IN ('transferred', 'duplicate') "
-            f"AND ({_RESOLVED_AT} IS NULL OR ({_RESOLVED_AT} >= ? "
-            f"AND {_local_day(_RESOLVED_AT)} > due_date)) "
-            "GROUP BY 1, 2, 3", [end, as_of.isoformat(), start]):
+    for created, due, resolved, n in queries.late_spans(conn, start, end, as_of.isoformat()):
         first = max(date.fromisoformat(due) + timedelta(days=1), date.fromisoformat(created))
         last = date.fromisoformat(resolved) - timedelta(days=1) if resolved else as_of
         lo, hi = bisect_left(week_ends, first), bisect_right(week_ends, last)
@@ -594,10 +537,7 @@ def _satisfaction(conn: sqlite3.Connection, period: Period, as_of: date) -> Sati
     subjects: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     channels: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     months: dict[date, list[int]] = {month: [0, 0] for month in period.months(as_of)}
-    for month, subject, channel, score, n in conn.execute(
-            f"SELECT {_local_month('created_at')} AS month, subject, channel, score, count(*) "
-            "FROM ratings WHERE created_at >= ? AND created_at < ? "
-            "GROUP BY month, subject, channel, score", [start, end]):
+    for month, subject, channel, score, n in queries.ratings_by_month(conn, start, end):
         by_score[score] += n
         satisfied = n if score >= 4 else 0
         for tally in (subjects[subject], channels[channel],
@@ -622,10 +562,9 @@ def _satisfaction(conn: sqlite3.Connection, period: Period, as_of: date) -> Sati
 def announcement_figures(conn: sqlite3.Connection, period: Period,
                          as_of: date) -> AnnouncementFigures:
     """Reform news published in the period and their reach; zeros until they are recorded."""
-    subscribers = _counts(conn, "SELECT channel, count(*) FROM users WHERE unreachable = 0 "
-                                "AND json_array_length(topics) > 0 GROUP BY channel", [])
+    subscribers = queries.subscribers_by_channel(conn)
     months = dict.fromkeys(period.months(as_of), 0)
-    if not _tables_exist(conn, "announcements", "announcement_deliveries"):
+    if not queries.tables_exist(conn, "announcements", "announcement_deliveries"):
         return AnnouncementFigures(False, 0, months, 0, 0, _by_value(subscribers))
     return _recorded_announcements(conn, period, as_of, months, _by_value(subscribers))
 
@@ -636,15 +575,9 @@ def _recorded_announcements(conn: sqlite3.Connection, period: Period, as_of: dat
     """Announcements published (sending started) in the period, per month, and their reach:
     the copies sent and the citizens they reached (migration 4's tables)."""
     start, end = period.utc_range(as_of)
-    for month, n in conn.execute(
-            f"SELECT {_local_month('started_at')} AS month, count(*) FROM announcements "
-            "WHERE started_at >= ? AND started_at < ? GROUP BY month", [start, end]):
+    for month, n in queries.announcements_started_by_month(conn, start, end):
         months[date.fromisoformat(month)] = n
-    deliveries, reached = conn.execute(
-        "SELECT count(*), count(DISTINCT d.channel || ':' || d.user_id) "
-        "FROM announcement_deliveries AS d JOIN announcements AS a ON a.id = d.announcement_id "
-        "WHERE a.started_at >= ? AND a.started_at < ? AND d.status = 'sent'",
-        [start, end]).fetchone()
+    deliveries, reached = queries.announcement_reach(conn, start, end)
     return AnnouncementFigures(True, sum(months.values()), months, deliveries, reached,
                                subscribers)
 
@@ -672,29 +605,6 @@ def snapshot_report(conn: sqlite3.Connection, period: Period, *, fields: Mapping
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _connection(db: Any) -> sqlite3.Connection:
-    if isinstance(db, sqlite3.Connection):
-        return db
-    if isinstance(getattr(db, "conn", None), sqlite3.Connection):  # sqlite_utils.Database
-        return db.conn
-    if getattr(db, "db", None) is not None:  # a Store
-        return _connection(db.db)
-    raise TypeError(f"expected a sqlite_utils Database, a sqlite3 connection or a Store, "
-                    f"not {type(db).__name__}")
-
-
-def _tables_exist(conn: sqlite3.Connection, *names: str) -> bool:
-    marks = ", ".join("?" for _ in names)
-    (found,) = conn.execute(
-        f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
-        list(names)).fetchone()
-    return found == len(names)
-
-
-def _counts(conn: sqlite3.Connection, sql: str, params: list[Any]) -> dict[Any, int]:
-    return {key: count for key, count in conn.execute(sql, params)}
 
 
 def _by_value(counts: Mapping[Any, int]) -> dict[Any, int]:
