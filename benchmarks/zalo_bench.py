@@ -81,15 +81,15 @@ def serve_channel(port: int, db_path: Path, zalo_url: str, profile: Path | None 
 
 def expected_messages(questions: list[str]) -> dict[str, list[str]]:
     """What a citizen writing each question for the first time is sent on Zalo."""
-    from bot.channels.zalo_render import render_turn
+    from bot.channels.zalo_render import channel_turn
     from bot.dialogue import offline_dialogue
     from bot.messages import Incoming
     from knowledge.base import Knowledge
 
     knowledge = Knowledge.load()
-    dialogue, hint = offline_dialogue(knowledge), knowledge.handkept.text("zalo.pick_a_number")
-    return {question: render_turn(dialogue.handle(Incoming("zalo", f"x{i}", text=question)),
-                                  hint=hint).messages
+    dialogue = offline_dialogue(knowledge)
+    return {question: channel_turn(dialogue.handle(Incoming("zalo", f"x{i}", text=question)),
+                                   knowledge.handkept.text).messages
             for i, question in enumerate(questions)}
 
 

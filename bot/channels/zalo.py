@@ -54,7 +54,7 @@ from bot.channels.zalo_api import (
     ZaloApi,
     ZaloSetupError,
 )
-from bot.channels.zalo_render import render_turn
+from bot.channels.zalo_render import channel_turn
 from bot.config import Settings
 from bot.http_body import read_limited
 from bot.messages import Incoming, Reply
@@ -250,9 +250,7 @@ class ZaloChannel:
         citizen cannot be reached (outside the interaction window, token unusable, no answer),
         the rest of the turn is recorded too, without trying to send it.
         """
-        turn = render_turn(replies, hint=self._t("zalo.pick_a_number"),
-                           captions={"proc": self._t("zalo.group.procedure_parts"),
-                                     "docs": self._t("zalo.group.documents")})
+        turn = channel_turn(replies, self._t)
         self.store.replace_zalo_choices(user, turn.choices, now=self._now())
         delivered = True
         for index, text in enumerate(turn.messages):

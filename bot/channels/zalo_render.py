@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -36,6 +36,14 @@ class RenderedTurn:
     messages: list[str]
     # Number the citizen may type -> the payload of the button it stands for.
     choices: dict[int, str]
+
+
+def channel_turn(replies: list[Reply], text: Callable[[str], str]) -> RenderedTurn:
+    """The turn as the Zalo channel sends it: the texts' hint under the choices and captions
+    over the groups of parts and of documents (`text` looks up knowledge/locales/texts.yaml)."""
+    return render_turn(replies, hint=text("zalo.pick_a_number"),
+                       captions={"proc": text("zalo.group.procedure_parts"),
+                                 "docs": text("zalo.group.documents")})
 
 
 def render_turn(replies: list[Reply], *, hint: str, limit: int = MAX_TEXT_CHARS,
