@@ -3,7 +3,8 @@
     problems = check_knowledge(KNOWLEDGE_DIR)      # [] when all is well
     python -m bot kb check                         # the same, from the command line
 
-The rules of each file are in `schema` (and the holidays' in `holidays`, beside their loader).
+The rules of each file are in `schema`, the entries' in `entries` (declared with their types)
+and the holidays' in `holidays`, beside their loader.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
-from knowledge.handkept import schema
+from knowledge.handkept import entries, schema
 from knowledge.handkept.holidays import check_holidays
 
 CHECKS: dict[str, Callable[[Node, schema.FileProblems], None]] = {
-    schema.CONTACTS_FILE: schema.check_contacts,
-    schema.GUIDES_FILE: schema.check_guides,
-    schema.FAQ_FILE: schema.check_faq,
-    schema.ALIASES_FILE: schema.check_aliases,
-    schema.INTENTS_FILE: schema.check_intents,
+    schema.CONTACTS_FILE: entries.check_contacts,
+    schema.GUIDES_FILE: entries.check_guides,
+    schema.FAQ_FILE: entries.check_faq,
+    schema.ALIASES_FILE: entries.check_aliases,
+    schema.INTENTS_FILE: entries.check_intents,
     schema.TEXTS_FILE: schema.check_texts,
     schema.HOLIDAYS_FILE: check_holidays,
 }

@@ -7,7 +7,8 @@
     [c.name.vi for c in kb.shown_contacts]    # only confirmed contacts with a source
 
 The files live under `knowledge/yaml/` and `knowledge/locales/`; their rules are in
-`knowledge/handkept/schema.py`.
+`knowledge/handkept/schema.py`, and the entries of contacts, guides and FAQ are declared once,
+with their checks, in `knowledge/handkept/entries.py`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,23 @@ from typing import Any
 import yaml
 
 from knowledge.handkept.check import check_knowledge
+from knowledge.handkept.entries import (  # noqa: F401  (the entry types: re-exported)
+    Abbreviation,
+    Alias,
+    Contact,
+    FaqEntry,
+    FollowUpWords,
+    Guide,
+    Link,
+    Localized,
+    Qualifier,
+    Source,
+    build,
+)
 from knowledge.handkept.schema import (
     ALIASES_FILE,
     CONTACTS_FILE,
+    DEFAULT_LANG,
     FAQ_FILE,
     GUIDES_FILE,
     INTENTS_FILE,
@@ -34,102 +49,6 @@ from knowledge.handkept.schema import (
 from knowledge.paths import KNOWLEDGE_DIR as PATHS_KNOWLEDGE_DIR
 
 KNOWLEDGE_DIR = PATHS_KNOWLEDGE_DIR
-DEFAULT_LANG = "vi"
-
-
-@dataclass(frozen=True)
-class Localized:
-    """A short text in Vietnamese and English."""
-
-    vi: str
-    en: str
-
-    def get(self, lang: str = DEFAULT_LANG) -> str:
-        """The text in `lang`, Vietnamese for any other language."""
-        return self.en if lang == "en" else self.vi
-
-    def __getitem__(self, lang: str) -> str:
-        """`name["vi"]`, as for the plain {vi, en} mapping in the YAML."""
-        if lang not in ("vi", "en"):
-            raise KeyError(lang)
-        return self.get(lang)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a fact was read, and when; empty strings for a template not filled in yet."""
-
-    url: str
-    title: str
-    checked: str
-
-
-@dataclass(frozen=True)
-class Contact:
-    id: str
-    name: Localized
-    scope: str
-    kind: str
-    phone: str
-    email: str
-    url: str
-    address: str
-    hours: str
-    note: Localized | None
-    purpose: tuple[str, ...]
-    keywords: tuple[str, ...]
-    source: Source
-    confirmed: bool
-
-    @property
-    def is_shown(self) -> bool:
-        """Only a contact confirmed against a cited source may be shown to citizens."""
-        return self.confirmed and bool(self.source.url)
-
-
-@dataclass(frozen=True)
-class Link:
-    label: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Guide:
-    id: str
-    title: Localized
-    summary: str
-    steps: tuple[str, ...]
-    links: tuple[Link, ...]
-    keywords: tuple[str, ...]
-    source: Source
-    more_sources: tuple[Source, ...] = ()
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    id: str
-    question: str
-    examples: tuple[str, ...]
-    answer: str
-    source: Source
-    more_sources: tuple[Source, ...] = ()
-
-
-@dataclass(frozen=True)
-class Alias:
-    """Everyday `terms` for the official wording `means` used in procedure names."""
-
-    terms: tuple[str, ...]
-    means: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Abbreviation:
-    """Chat shorthand (`short`, one token) for the words it `means`."""
-
-    short: str
-    means: str
 
 
 @dataclass(frozen=True)
@@ -137,25 +56,6 @@ class IntentSpec:
     name: str
     description: str
     examples: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Qualifier:
-    """A case a citizen names in a word (`says`), and how procedure names say it (`names`);
-    `age_below`: an age under it ("con em mới 10 tuổi") names the case too."""
-
-    says: tuple[str, ...]
-    names: tuple[str, ...]
-    age_below: int | None = None
-
-
-@dataclass(frozen=True)
-class FollowUpWords:
-    """How a message is read against the conversation's procedure (intents.yaml)."""
-
-    neutral: tuple[str, ...] = ()
-    question_words: tuple[str, ...] = ()
-    qualifiers: tuple[Qualifier, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,96 +107,21 @@ def load_handkept(root: Path = KNOWLEDGE_DIR) -> HandKept:
     intents = _read(root, INTENTS_FILE)
     texts = _read(root, TEXTS_FILE)["texts"]
     return HandKept(
-        contacts=tuple(_contact(entry) for entry in contacts),
-        guides=tuple(_guide(entry) for entry in guides),
-        faq=tuple(_faq(entry) for entry in faq),
-        aliases=tuple(
-            Alias(tuple(a["terms"]), a["means"], a.get("note") or "")
-            for a in aliases.get("aliases") or ()
-        ),
-        abbreviations=tuple(
-            Abbreviation(str(a["short"]), a["means"]) for a in aliases.get("abbreviations") or ()
-        ),
+        contacts=tuple(build(Contact, entry) for entry in contacts),
+        guides=tuple(build(Guide, entry) for entry in guides),
+        faq=tuple(build(FaqEntry, entry) for entry in faq),
+        aliases=tuple(build(Alias, a) for a in aliases.get("aliases") or ()),
+        abbreviations=tuple(build(Abbreviation, a) for a in aliases.get("abbreviations") or ()),
         intents={
             name: IntentSpec(name, spec["description"], tuple(spec["examples"]))
             for name, spec in intents["intents"].items()
         },
         aspect_cues={name: list(cues) for name, cues in intents["aspects"].items()},
         texts={key: {lang: str(value) for lang, value in v.items()} for key, v in texts.items()},
-        follow_ups=_follow_ups(intents["follow_ups"]),
-    )
-
-
-def _follow_ups(value: dict) -> FollowUpWords:
-    return FollowUpWords(
-        neutral=tuple(value["neutral"]),
-        question_words=tuple(value["question_words"]),
-        qualifiers=tuple(Qualifier(tuple(q["says"]), tuple(q["names"]), q.get("age_below"))
-                         for q in value["qualifiers"]),
+        follow_ups=build(FollowUpWords, intents["follow_ups"]),
     )
 
 
 def _read(root: Path, relative: str) -> dict:
     with (root / relative).open(encoding="utf-8") as stream:
         return yaml.load(stream, Loader=SAFE_LOADER)
-
-
-def _text(value: object) -> str:
-    """Strings as written; an empty YAML value (None) becomes ''."""
-    return "" if value is None else str(value).strip()
-
-
-def _localized(value: dict) -> Localized:
-    return Localized(_text(value["vi"]), _text(value["en"]))
-
-
-def _optional_localized(value: dict | None) -> Localized | None:
-    return _localized(value) if value else None
-
-
-def _source(value: dict) -> Source:
-    # Unquoted dates load as datetime.date; str() gives the same YYYY-MM-DD text.
-    return Source(_text(value.get("url")), _text(value.get("title")), _text(value.get("checked")))
-
-
-def _contact(entry: dict) -> Contact:
-    return Contact(
-        id=entry["id"],
-        name=_localized(entry["name"]),
-        scope=entry["scope"],
-        kind=entry["kind"],
-        phone=_text(entry.get("phone")),
-        email=_text(entry.get("email")),
-        url=_text(entry.get("url")),
-        address=_text(entry.get("address")),
-        hours=_text(entry.get("hours")),
-        note=_optional_localized(entry.get("note")),
-        purpose=tuple(entry["purpose"]),
-        keywords=tuple(entry["keywords"]),
-        source=_source(entry["source"]),
-        confirmed=bool(entry["confirmed"]),
-    )
-
-
-def _guide(entry: dict) -> Guide:
-    return Guide(
-        id=entry["id"],
-        title=_localized(entry["title"]),
-        summary=_text(entry["summary"]),
-        steps=tuple(_text(step) for step in entry["steps"]),
-        links=tuple(Link(_text(link["label"]), _text(link["url"])) for link in entry["links"]),
-        keywords=tuple(entry["keywords"]),
-        source=_source(entry["source"]),
-        more_sources=tuple(_source(s) for s in entry.get("more_sources") or ()),
-    )
-
-
-def _faq(entry: dict) -> FaqEntry:
-    return FaqEntry(
-        id=entry["id"],
-        question=_text(entry["question"]),
-        examples=tuple(entry["examples"]),
-        answer=_text(entry["answer"]),
-        source=_source(entry["source"]),
-        more_sources=tuple(_source(s) for s in entry.get("more_sources") or ()),
-    )

@@ -123,7 +123,8 @@ class FaqOverride:
 
     def as_faq_entry(self) -> FaqEntry:
         """The entry as the FAQ handler shows one from knowledge/yaml/faq.yaml."""
-        return FaqEntry(self.id, self.question, self.questions[1:], self.answer, self.source)
+        return FaqEntry(id=self.id, question=self.question, examples=self.questions[1:],
+                        answer=self.answer, source=self.source)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ REQUIRED_TEXT_KEYS = (
     "unsubscribe_intro",
 )
 MAX_FAQ_ANSWER_CHARS = 500
+DEFAULT_LANG = "vi"
 
 _STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -394,10 +395,6 @@ def mapping(fields: dict[str, tuple[bool, Checker]]) -> Checker:
 
 
 localized = mapping({"vi": (True, text), "en": (True, text)})
-source = mapping({"url": (True, url), "title": (True, optional_text), "checked": (True, date)})
-required_source = mapping(
-    {"url": (True, required_url), "title": (True, text), "checked": (True, date)}
-)
 words = list_of(text)
 
 
@@ -406,10 +403,9 @@ def whole_number(node: Node, path: str, out: FileProblems) -> int | None:
         return int(node.value)
     out.add(node, path, f"expected a whole number, got {kind_of(node)}")
     return None
-link = mapping({"label": (True, text), "url": (True, required_url)})
 
 
-def _top(root: Node, key: str, out: FileProblems) -> Node | None:
+def top_value(root: Node, key: str, out: FileProblems) -> Node | None:
     """The value under a top-level key, or None (with a problem) when it is absent."""
     if not isinstance(root, MappingNode):
         out.add(
@@ -431,9 +427,9 @@ def unknown_top_keys(root: Node, known: Iterable[str], out: FileProblems) -> Non
                 out.add(key_node, name, f"unknown top-level key (known: {', '.join(known)})")
 
 
-def _entries(root: Node, key: str, out: FileProblems) -> list[tuple[str, Node]]:
+def entries_of(root: Node, key: str, out: FileProblems) -> list[tuple[str, Node]]:
     """(path, node) for each item of the top-level list `key`."""
-    node = _top(root, key, out)
+    node = top_value(root, key, out)
     if node is None:
         return []
     if not isinstance(node, SequenceNode):
@@ -447,7 +443,7 @@ def fold(value: str) -> str:
     return " ".join(vocabulary_fold(value).split())
 
 
-def _check_unique(items: Iterable[tuple], what: str, out: FileProblems) -> None:
+def check_unique(items: Iterable[tuple], what: str, out: FileProblems) -> None:
     """Report a value written twice, or two values that match alike but mean different things.
 
     Items are (path, node, value) or (path, node, value, meaning); None values are skipped.
@@ -490,227 +486,9 @@ def value_node_of(node: Node, name: str) -> Node:
 
 # --- one function per file -----------------------------------------------------------------
 
-_CONTACT = mapping(
-    {
-        "id": (True, slug),
-        "name": (True, localized),
-        "scope": (True, one_of(CONTACT_SCOPES)),
-        "kind": (True, one_of(CONTACT_KINDS)),
-        "phone": (False, phone),
-        "email": (False, email),
-        "url": (False, url),
-        "address": (False, optional_text),
-        "hours": (False, optional_text),
-        "note": (False, localized),
-        "purpose": (True, list_of(one_of(CONTACT_PURPOSES))),
-        "keywords": (True, words),
-        "source": (True, source),
-        "confirmed": (True, boolean),
-    }
-)
-
-
-def check_contacts(root: Node, out: FileProblems) -> None:
-    unknown_top_keys(root, ("contacts",), out)
-    ids = []
-    for path, node in _entries(root, "contacts", out):
-        entry = _CONTACT(node, path, out)
-        if not entry:
-            continue
-        ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
-        if entry.get("confirmed") is True:
-            _check_confirmed_contact(node, path, entry, out)
-    _check_unique(ids, "id", out)
-
-
-def _check_confirmed_contact(node: Node, path: str, entry: dict, out: FileProblems) -> None:
-    src = entry.get("source") or {}
-    src_node = value_node_of(node, "source")
-    if "source" in entry and not src.get("url"):
-        out.add(
-            value_node_of(src_node, "url"), f"{path}.source.url",
-            "confirmed: true needs a source url"
-        )
-    if "source" in entry and not src.get("checked"):
-        out.add(
-            value_node_of(src_node, "checked"),
-            f"{path}.source.checked",
-            "confirmed: true needs the date the source was checked",
-        )
-    needed = VALUE_OF_KIND.get(entry.get("kind") or "")
-    if needed and not entry.get(needed):
-        out.add(
-            value_node_of(node, "confirmed"),
-            f"{path}.{needed}",
-            f"a confirmed {entry['kind']} contact must have its {needed}",
-        )
-
-
-def check_guides(root: Node, out: FileProblems) -> None:
-    unknown_top_keys(root, ("guides",), out)
-    check = mapping(
-        {
-            "id": (True, slug),
-            "title": (True, localized),
-            "summary": (True, text),
-            "steps": (True, words),
-            "links": (True, list_of(link, min_items=0)),
-            "keywords": (True, words),
-            "source": (True, required_source),
-            "more_sources": (False, list_of(required_source)),
-        }
-    )
-    ids = []
-    for path, node in _entries(root, "guides", out):
-        entry = check(node, path, out)
-        if entry:
-            ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
-    _check_unique(ids, "id", out)
-
-
-def _faq_answer(node: Node, path: str, out: FileProblems) -> str | None:
-    value = text(node, path, out)
-    if value is not None and len(value) > MAX_FAQ_ANSWER_CHARS:
-        out.add(node, path, f"is {len(value)} characters long; keep it to {MAX_FAQ_ANSWER_CHARS}")
-    return value
-
-
-def check_faq(root: Node, out: FileProblems) -> None:
-    unknown_top_keys(root, ("faq",), out)
-    check = mapping(
-        {
-            "id": (True, slug),
-            "question": (True, text),
-            "examples": (True, words),
-            "answer": (True, _faq_answer),
-            "source": (True, required_source),
-            "more_sources": (False, list_of(required_source)),
-        }
-    )
-    ids = []
-    for path, node in _entries(root, "faq", out):
-        entry = check(node, path, out)
-        if entry:
-            ids.append((f"{path}.id", value_node_of(node, "id"), entry.get("id")))
-    _check_unique(ids, "id", out)
-
-
-def check_aliases(root: Node, out: FileProblems) -> None:
-    unknown_top_keys(root, ("aliases", "abbreviations"), out)
-    alias = mapping({"terms": (True, words), "means": (True, text), "note": (False, text)})
-    terms = []
-    for path, node in _entries(root, "aliases", out):
-        entry = alias(node, path, out)
-        if not entry or not isinstance(entry.get("terms"), list):
-            continue
-        terms_node = value_node_of(node, "terms")
-        for i, term in enumerate(entry["terms"]):
-            term_node = terms_node.value[i] if isinstance(terms_node, SequenceNode) else node
-            terms.append((f"{path}.terms[{i}]", term_node, term, entry.get("means")))
-    _check_unique(terms, "term", out)
-
-    abbreviation = mapping({"short": (True, text), "means": (True, text)})
-    shorts = []
-    for path, node in _entries(root, "abbreviations", out):
-        entry = abbreviation(node, path, out)
-        if entry:
-            shorts.append(
-                (
-                    f"{path}.short",
-                    value_node_of(node, "short"),
-                    entry.get("short"),
-                    entry.get("means"),
-                )
-            )
-    _check_unique(shorts, "abbreviation", out)
-
-
-_FOLLOW_UP_QUALIFIER = mapping({"says": (True, words), "names": (True, words),
-                                "age_below": (False, whole_number)})
-_FOLLOW_UPS = mapping({"neutral": (True, words), "question_words": (True, words),
-                       "qualifiers": (True, list_of(_FOLLOW_UP_QUALIFIER))})
-
-
-def _check_follow_ups(root: Node, out: FileProblems) -> None:
-    """Neutral words said once each; a qualifier's phrase in one qualifier only."""
-    node = _top(root, "follow_ups", out)
-    if node is None:
-        return
-    entry = _FOLLOW_UPS(node, "follow_ups", out)
-    if not entry:
-        return
-    neutral_node = value_node_of(node, "neutral")
-    if isinstance(entry.get("neutral"), list) and isinstance(neutral_node, SequenceNode):
-        _check_unique([(f"follow_ups.neutral[{i}]", neutral_node.value[i], word)
-                       for i, word in enumerate(entry["neutral"])], "neutral word", out)
-    qualifiers_node = value_node_of(node, "qualifiers")
-    said = []
-    for i, qualifier in enumerate(entry.get("qualifiers") or []):
-        if not qualifier or not isinstance(qualifier.get("says"), list):
-            continue
-        says_node = value_node_of(qualifiers_node.value[i], "says")
-        said.extend((f"follow_ups.qualifiers[{i}].says[{j}]", says_node.value[j], phrase, i)
-                    for j, phrase in enumerate(qualifier["says"]))
-    _check_unique(said, "qualifier phrase", out)
-
-
-def check_intents(root: Node, out: FileProblems) -> None:
-    unknown_top_keys(root, ("intents", "aspects", "follow_ups"), out)
-    _check_follow_ups(root, out)
-    intent = mapping({"description": (True, text), "examples": (True, words)})
-    intents = _top(root, "intents", out)
-    if isinstance(intents, MappingNode):
-        pairs = mapping_pairs(intents)
-        examples = []
-        for name in INTENTS:
-            if name not in pairs:
-                out.add(intents, f"intents.{name}", "missing")
-        for name, (key_node, value_node) in pairs.items():
-            path = f"intents.{name}"
-            if name not in INTENTS:
-                out.add(key_node, path, f"unknown intent (known: {', '.join(INTENTS)})")
-                continue
-            entry = intent(value_node, path, out)
-            found = entry.get("examples") if entry else None
-            if isinstance(found, list):
-                if len(found) < MIN_INTENT_EXAMPLES:
-                    out.add(
-                        value_node_of(value_node, "examples"),
-                        f"{path}.examples",
-                        f"has {len(found)} examples; needs at least {MIN_INTENT_EXAMPLES}",
-                    )
-                ex_node = value_node_of(value_node, "examples")
-                for i, example in enumerate(found):
-                    examples.append((f"{path}.examples[{i}]", ex_node.value[i], example, name))
-        _check_unique(examples, "example", out)
-    elif intents is not None:
-        out.add(intents, "intents", f"expected a mapping, got {kind_of(intents)}")
-
-    aspects = _top(root, "aspects", out)
-    if isinstance(aspects, MappingNode):
-        pairs = mapping_pairs(aspects)
-        for name in ASPECTS:
-            if name not in pairs:
-                out.add(aspects, f"aspects.{name}", "missing")
-        all_cues = []
-        for name, (key_node, value_node) in pairs.items():
-            path = f"aspects.{name}"
-            if name not in ASPECTS:
-                out.add(key_node, path, f"unknown aspect (known: {', '.join(ASPECTS)})")
-                continue
-            cues = words(value_node, path, out)
-            if isinstance(cues, list):
-                all_cues.extend(
-                    (f"{path}[{i}]", value_node.value[i], cue, name) for i, cue in enumerate(cues)
-                )
-        _check_unique(all_cues, "cue", out)
-    elif aspects is not None:
-        out.add(aspects, "aspects", f"expected a mapping, got {kind_of(aspects)}")
-
-
 def check_texts(root: Node, out: FileProblems) -> None:
     unknown_top_keys(root, ("texts",), out)
-    texts = _top(root, "texts", out)
+    texts = top_value(root, "texts", out)
     if texts is None:
         return
     if not isinstance(texts, MappingNode):
