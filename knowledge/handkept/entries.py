@@ -14,7 +14,7 @@ check_* functions below, one per file: contacts, guides, FAQ, aliases, intents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
@@ -343,16 +343,8 @@ def check_intents(root: Node, out: FileProblems) -> None:
     intent = mapping({"description": (True, text), "examples": (True, words)})
     intents = top_value(root, "intents", out)
     if isinstance(intents, MappingNode):
-        pairs = mapping_pairs(intents)
         examples = []
-        for name in INTENTS:
-            if name not in pairs:
-                out.add(intents, f"intents.{name}", "missing")
-        for name, (key_node, value_node) in pairs.items():
-            path = f"intents.{name}"
-            if name not in INTENTS:
-                out.add(key_node, path, f"unknown intent (known: {', '.join(INTENTS)})")
-                continue
+        for name, path, value_node in _each_known(intents, "intents", INTENTS, "intent", out):
             entry = intent(value_node, path, out)
             found = entry.get("examples") if entry else None
             if isinstance(found, list):
@@ -371,16 +363,8 @@ def check_intents(root: Node, out: FileProblems) -> None:
 
     aspects = top_value(root, "aspects", out)
     if isinstance(aspects, MappingNode):
-        pairs = mapping_pairs(aspects)
-        for name in ASPECTS:
-            if name not in pairs:
-                out.add(aspects, f"aspects.{name}", "missing")
         all_cues = []
-        for name, (key_node, value_node) in pairs.items():
-            path = f"aspects.{name}"
-            if name not in ASPECTS:
-                out.add(key_node, path, f"unknown aspect (known: {', '.join(ASPECTS)})")
-                continue
+        for name, path, value_node in _each_known(aspects, "aspects", ASPECTS, "aspect", out):
             cues = words(value_node, path, out)
             if isinstance(cues, list):
                 all_cues.extend(
@@ -389,3 +373,18 @@ def check_intents(root: Node, out: FileProblems) -> None:
         check_unique(all_cues, "cue", out)
     elif aspects is not None:
         out.add(aspects, "aspects", f"expected a mapping, got {kind_of(aspects)}")
+
+
+def _each_known(node: MappingNode, key: str, known: Sequence[str], what: str,
+                out: FileProblems) -> Iterator[tuple[str, str, Node]]:
+    """(name, path, value node) of each known name under `key`; a known name missing and an
+    unknown one are problems."""
+    pairs = mapping_pairs(node)
+    for name in known:
+        if name not in pairs:
+            out.add(node, f"{key}.{name}", "missing")
+    for name, (key_node, value_node) in pairs.items():
+        if name not in known:
+            out.add(key_node, f"{key}.{name}", f"unknown {what} (known: {', '.join(known)})")
+            continue
+        yield name, f"{key}.{name}", value_node
