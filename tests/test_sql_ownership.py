@@ -6,6 +6,7 @@ A module outside it that writes SQL fails this test.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -30,10 +31,11 @@ def _has_sql(path: Path) -> bool:
     return False
 
 
-def _modules_with_sql() -> set[str]:
-    return {path.relative_to(ROOT).as_posix()
-            for package in ("bot", "handlers", "knowledge")
-            for path in (ROOT / package).rglob("*.py") if _has_sql(path)}
+@functools.cache
+def _modules_with_sql() -> frozenset[str]:
+    return frozenset(path.relative_to(ROOT).as_posix()
+                     for package in ("bot", "handlers", "knowledge")
+                     for path in (ROOT / package).rglob("*.py") if _has_sql(path))
 
 
 def test_sql_is_found_where_it_is() -> None:

@@ -58,6 +58,7 @@ def test_charts_download_as_png(reports) -> None:
     assert reports.get("/staff/reports/charts/nothing.png").status_code == 404
 
 
+@pytest.mark.slow
 def test_the_report_downloads_as_xlsx_and_csv_and_is_audited(reports, site) -> None:
     log_in(reports, "lan")
 
