@@ -165,6 +165,8 @@ def build_staff_side(dialogue: Dialogue, settings: Settings, messenger: CitizenM
     side = StaffSide(staff_mount(
         site, partial(petition_routes, desk=desk),
         partial(announcement_routes, board=board, news_topics=news_topics, text=text),
+        # The review pages read the knowledge through the dialogue: it holds the knowledge as
+        # the officers' overrides change it, from the next message on.
         report_routes, partial(review_routes, dialogue=dialogue)))
     telegram = channels.telegram
     if settings.staff_telegram_chat_id and telegram is not None:
