@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.procedure_facts import common_prefix_words, distinct_labels
-from handlers.wording import shorten
+from handlers.wording import shorten, shorten_document
 from knowledge.importer.document_cases import DOCUMENT, HEADING, NOTE, has_documents
 
 Text = Callable[..., str]
@@ -124,7 +124,10 @@ def _distinct_names(documents: list[Mapping]) -> list[str]:
     names = [str(item.get("name") or "") for item in documents]
     keys = [f"#{i}" for i in range(len(names))]
     labels = distinct_labels(names, keys, ITEM_CHARS)
-    return [shorten(name, ITEM_CHARS) if label.endswith(f"({key})") else label
+    # Where no other paper shares its opening, a description that names its paper last
+    # keeps how it ends.
+    return [shorten_document(name, ITEM_CHARS)
+            if label.endswith(f"({key})") or label == shorten(name, ITEM_CHARS) else label
             for name, key, label in zip(names, keys, labels, strict=True)]
 
 
@@ -133,7 +136,7 @@ def item_line(item: Mapping, t: Text, name: str | None = None) -> str:
 
 
 def _item_entry(item: Mapping, t: Text, name: str | None = None) -> _Entry:
-    return _Entry("• " + (name or shorten(str(item.get("name") or ""), ITEM_CHARS)),
+    return _Entry("• " + (name or shorten_document(str(item.get("name") or ""), ITEM_CHARS)),
                   quantity_text(item.get("quantity"), t))
 
 
