@@ -186,6 +186,10 @@ def online_lines(record: Mapping, t: Text) -> list[str]:
     modes = available_modes(record)
     if not modes:
         return [t("fact.unknown")]
+    if modes == {"online"}:
+        # The portal lists no other way: saying only "can be submitted online" beside an
+        # office reads as if the office took the file too (122 records).
+        return [t("online.only")]
     lines = [t("online.yes") if "online" in modes else t("online.no")]
     if "post" in modes:
         lines.append(t("online.post"))

@@ -73,7 +73,7 @@ REQUIRED_TEXT_KEYS = (
     "fee.cell", "fee.percent", "fee.change_ended", "fee.note_says", "fee.cell_beside",
     "duration.by_case", "duration.working_days", "duration.days", "duration.hours",
     "duration.months",
-    "where.agency", "where.levels", "online.yes", "online.no", "online.post",
+    "where.agency", "where.levels", "online.yes", "online.only", "online.no", "online.post",
     "documents.none", "documents.general", "documents.case", "documents.choose_case",
     "documents.unnamed_case", "documents.general_button", "documents.next", "documents.notes",
     "documents.originals", "documents.copies", "documents.originals_and_copies",
