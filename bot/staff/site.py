@@ -27,7 +27,7 @@ from bot.staff.accounts import Accounts, StaffAccount
 from bot.staff.audit import AuditLog
 from bot.staff.security import CSRF_FIELD, csrf_token
 from bot.storage import Store
-from bot.vocabulary import VIETNAM
+from bot.vocabulary import STAFF_ROLES, VIETNAM
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -54,7 +54,8 @@ class StaffSite:
         self.templates = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                      autoescape=select_autoescape(default=True),
                                      trim_blocks=True, lstrip_blocks=True)
-        self.templates.filters.update(local_time=local_time, vn_date=vn_date)
+        self.templates.filters.update(local_time=local_time, vn_date=vn_date,
+                                      role_label=STAFF_ROLES.label)
 
     def current(self, request: Request) -> StaffAccount | None:
         """The account logged in on this request, if its session is still valid."""

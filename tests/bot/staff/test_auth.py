@@ -180,3 +180,11 @@ def test_accounts_refuse_bad_names_roles_and_duplicates(site) -> None:
         site.accounts.add("hoa", "Hoa", "chief", PASSWORD)
     with pytest.raises(AccountError):
         site.accounts.add("LAN", "Lan again", "officer", PASSWORD)
+
+
+def test_roles_are_named_in_vietnamese_on_the_pages(client, site) -> None:
+    site.accounts.add("tuan.admin", "Lê Văn Tuấn", "admin", PASSWORD)
+    log_in(client, "tuan.admin")
+    page = client.get("/staff/accounts").text
+    assert "(Quản trị viên)" in page  # who is logged in, in the header
+    assert "<td>Cán bộ xử lý</td>" in page and "<td>officer</td>" not in page
