@@ -21,6 +21,10 @@ _COUNTED_FROM = re.compile(
     r"hồ sơ(?: hợp lệ)?", re.IGNORECASE)
 # Where one condition ends and the next begins in a record that lists them on one line.
 _CONDITION_BREAK = re.compile(r"(?<=;)\s+|\s+(?=[-+•]\s)|\s+(?=[a-zđ]\)\s)")
+# A note saying the file is done on the day it is received, the cell giving the longest time.
+_SAME_DAY = re.compile(r"(giải quyết|trả kết quả|hoàn thành)[^.;]{0,60}\btrong (ngày|ngày làm "
+                       r"việc) (nhận|tiếp nhận)", re.IGNORECASE)
+SAME_DAY_CHARS = 260
 _TIME_CASE = re.compile(r"^[-+•\s]*(trường hợp[^:;.]{3,90}):", re.IGNORECASE)
 _DAYS = re.compile(r"(?<![\d/.])(\d{1,3})\s*ngày", re.IGNORECASE)
 TIME_NOTE_CHARS = 200
@@ -130,7 +134,27 @@ def duration_text(time: Mapping | None, t: Text, note: str | None = None) -> str
         # one, cut, would not).
         return t("duration.by_case", value=said, note=note)
     counted = _COUNTED_FROM.search(note)
-    return f"{said}, {counted.group(0).lower()}" if counted else said
+    if counted:
+        said = f"{said}, {counted.group(0).lower()}"
+    same_day = _same_day_sentence(note)
+    if same_day:
+        # "… giải quyết trong ngày làm việc nhận được hồ sơ hợp lệ; nếu … sau 15 giờ …": the cell
+        # holds the longest time the law allows, the note the usual one; both are said.
+        return t("duration.by_case", value=said, note=same_day)
+    return said
+
+
+def _same_day_sentence(note: str) -> str | None:
+    """The note's sentence saying the file is usually done on the day it is received, if it
+    is short enough to quote whole."""
+    match = _SAME_DAY.search(note)
+    if match is None:
+        return None
+    start = note.rfind(". ", 0, match.start())
+    start = start + 2 if start != -1 else 0
+    end = note.find(". ", match.end())
+    sentence = note[start:end + 1 if end != -1 else len(note)].strip(" -+•")
+    return sentence if len(sentence) <= SAME_DAY_CHARS else None
 
 
 def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -> list[str]:

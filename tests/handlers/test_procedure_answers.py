@@ -311,3 +311,12 @@ def test_no_choice_of_the_real_ranking_shows_two_labels_alike(knowledge, t) -> N
         for reply in handle(understander.understand(question), knowledge):
             labels = [button.label for button in reply.buttons]
             assert len(set(labels)) == len(labels), (question, labels)
+
+
+def test_a_note_that_the_file_is_done_the_same_day_is_said_beside_the_longest_time(
+        knowledge: Knowledge, t) -> None:
+    # Security-interest registrations: the cell says 3 working days, the note that a valid
+    # file is registered the day it is received (the next working day after 15 giờ).
+    text = answer(knowledge.procedures["1.011435"], "duration", t).text
+    assert "trong ngày làm việc nhận được hồ sơ hợp lệ" in text and "sau 15 giờ" in text
+    assert "3 ngày làm việc" in text
