@@ -125,3 +125,22 @@ def _as_date(match: re.Match[str]) -> date | None:
 
 def _said(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+# "Miễn lệ phí cho người thuộc hộ nghèo; …", "Trường hợp công dân thuộc diện được miễn … thì …":
+# who pays nothing. Said with the fee (quoted), since those citizens act on it.
+_WAIVER = re.compile(r"\bmiễn (nộp )?(lệ phí|phí)\b[^.;]{0,80}?\b(cho|đối với)\b"
+                     r"|\bđược miễn\b|\bthuộc diện (được )?miễn\b", re.IGNORECASE)
+# Sentences, also glued ("…đã đăng ký.Miễn lệ phí …"), and the "- " items of a note.
+_SENTENCE = re.compile(r"(?<=[.!?])\s*(?=[A-ZĐÀ-Ỹ])|\s+-\s+")
+
+
+def waiver_sentences(detail: str | None) -> list[str]:
+    """The sentences of a fee note that say who is exempt, but not a dated reduction (those
+    are read with their dates by dated_rules)."""
+    text = " ".join((detail or "").split())
+    found = []
+    for sentence in _SENTENCE.split(text):
+        if _WAIVER.search(sentence) and not _UNTIL.search(sentence):
+            found.append(shorten(sentence.strip(" -+•"), QUOTE_CHARS))
+    return found

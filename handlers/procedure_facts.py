@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
-from handlers.fee_notes import note_text, says_otherwise
+from handlers.fee_notes import note_text, says_otherwise, waiver_sentences
 from handlers.wording import format_vnd, shorten
 
 Text = Callable[..., str]
@@ -176,7 +176,9 @@ def _per_mode_lines(record: Mapping, t: Text, value: Callable[[Mapping], str]) -
 
 def fee_lines(record: Mapping, t: Text, today: date | None = None) -> list[str]:
     lines = _per_mode_lines(record, t, lambda mode: fee_text(mode.get("fee"), t, today))
-    return lines or [t("fact.unknown")]
+    waivers = dict.fromkeys(sentence for mode in _modes(record)
+                            for sentence in waiver_sentences((mode.get("fee") or {}).get("detail")))
+    return (lines or [t("fact.unknown")]) + [t("fee.waiver", note=note) for note in waivers]
 
 
 def duration_lines(record: Mapping, t: Text) -> list[str]:

@@ -70,7 +70,7 @@ REQUIRED_TEXT_KEYS = (
     "proc.title", "proc.rest_at_source", "procedure.which", "procedure.related",
     "mode.online", "mode.post", "mode.in_person", "mode.other", "fact.unknown",
     "fee.free", "fee.province_decides", "fee.province_note", "fee.until", "fee.between",
-    "fee.cell", "fee.percent", "fee.change_ended", "fee.note_says", "fee.cell_beside",
+    "fee.cell", "fee.percent", "fee.change_ended", "fee.note_says", "fee.cell_beside", "fee.waiver",
     "duration.by_case", "duration.working_days", "duration.days", "duration.hours",
     "duration.months",
     "where.agency", "where.levels", "online.yes", "online.only", "online.no", "online.post",

@@ -118,3 +118,19 @@ def test_a_short_note_with_another_case_s_time_is_quoted_whole_first(t) -> None:
     # A long note is not cut into a quote: the cell's time alone.
     long_note = "Đối với các trường hợp đủ điều kiện, " * 10 + "trong 5 ngày, sau đó 20 ngày"
     assert duration_text(time, t, long_note) == t("duration.days", amount="35")
+
+
+def test_who_is_exempt_is_quoted_with_the_fee(knowledge, t) -> None:
+    from handlers.procedures import answer
+
+    text = answer(knowledge.procedures["1.005461"], "fee", t).text
+    assert "Miễn lệ phí cho người thuộc gia đình có công với cách mạng" in text
+
+
+def test_a_dated_waiver_or_a_bare_one_is_not_a_group_exemption() -> None:
+    from handlers.fee_notes import waiver_sentences
+
+    assert waiver_sentences("Miễn lệ phí từ ngày 07/4/2026 đến hết ngày 30/6/2026.") == []
+    assert waiver_sentences("Miễn lệ phí (Thông tư số 47/2019/TT-BTC);") == []
+    assert waiver_sentences("8.000 đồng/văn bản.Miễn lệ phí cho người khuyết tật.") == [
+        "Miễn lệ phí cho người khuyết tật."]
