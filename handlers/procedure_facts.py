@@ -103,8 +103,33 @@ def fee_text(fee: Mapping | None, t: Text, today: date | None = None) -> str:
         value = format_vnd(amount)
     if fee.get("per"):
         value += f"/{fee['per']}"
-    case = fee_case(detail)
+    case = fee_case(detail) or case_note(detail, amount)
     return f"{value} ({case})" if case else value
+
+
+# A short fee note that only names the case its amount is for ("+ Xe ô tô từ 10 chỗ ngồi trở
+# lên", "Áp dụng đối với … chi nhánh ngân hàng nước ngoài"), or names it before that same amount
+# ("Xe ô tô dưới 10 chỗ ngồi: 90.000 đồng/giấy"): the portal lists cases as mode rows, and an
+# amount said without its case reads as the fee for everyone.
+_CASE_NOTE = re.compile(r"\bđối với\b|^[-+•]\s|^áp dụng\b|^trường hợp\b|^xe\b", re.IGNORECASE)
+_CASE_THEN_AMOUNT = re.compile(
+    r"^[-+•\s]*([^:;]{5,100}):\s*(\d{1,3}(?:\.\d{3})+|\d+)\s*(?:đồng|đ\b)", re.IGNORECASE)
+_NOT_A_CASE = re.compile(r"\d[\d.,]*\s*(?:đồng|đ\b|vnđ|usd)|\d{1,2}/\d{1,2}/\d{4}|thông tư|"
+                         r"nghị định|nghị quyết|quyết định|\bluật\b|^đồng\b", re.IGNORECASE)
+CASE_NOTE_CHARS = 160
+
+
+def case_note(detail: str | None, amount: float | None = None) -> str | None:
+    note = " ".join((detail or "").split())
+    if not note or len(note) > CASE_NOTE_CHARS:
+        return None
+    named = _CASE_THEN_AMOUNT.match(note)
+    if named and amount is not None and int(named.group(2).replace(".", "")) == amount:
+        case = named.group(1).strip()
+        return None if _NOT_A_CASE.search(case) else case
+    if not _CASE_NOTE.search(note) or _NOT_A_CASE.search(note):
+        return None
+    return note.strip(" -+•.;")
 
 
 def fee_case(detail: str | None) -> str | None:

@@ -134,3 +134,19 @@ def test_a_dated_waiver_or_a_bare_one_is_not_a_group_exemption() -> None:
     assert waiver_sentences("Miễn lệ phí (Thông tư số 47/2019/TT-BTC);") == []
     assert waiver_sentences("8.000 đồng/văn bản.Miễn lệ phí cho người khuyết tật.") == [
         "Miễn lệ phí cho người khuyết tật."]
+
+
+def test_an_amount_is_said_with_the_case_its_short_note_names(knowledge, t) -> None:
+    from handlers.procedures import answer
+
+    text = answer(knowledge.procedures["1.011873"], "fee", t).text
+    assert "40.000 đồng (Xe ô tô từ 10 chỗ ngồi trở lên)" in text
+    assert "90.000 đồng (Xe ô tô dưới 10 chỗ ngồi (không bao gồm xe cứu thương))" in text
+
+
+def test_a_regulation_or_an_amount_in_a_note_is_not_taken_for_a_case() -> None:
+    from handlers.procedure_facts import case_note
+
+    assert case_note("Theo Thông tư số 172/2010/TT-BTC đối với hàng hóa") is None
+    assert case_note("+ Thị thực có giá trị nhiều lần: 50USD/thị thực điện tử.") is None
+    assert case_note("Xe ô tô dưới 10 chỗ ngồi: 90.000 đồng/ giấy", 40000) is None
