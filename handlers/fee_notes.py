@@ -130,7 +130,9 @@ def _said(day: date) -> str:
 # "Miễn lệ phí cho người thuộc hộ nghèo; …", "Trường hợp công dân thuộc diện được miễn … thì …":
 # who pays nothing. Said with the fee (quoted), since those citizens act on it.
 _WAIVER = re.compile(r"\bmiễn (nộp )?(lệ phí|phí)\b[^.;]{0,80}?\b(cho|đối với)\b"
-                     r"|\bđược miễn\b|\bthuộc diện (được )?miễn\b", re.IGNORECASE)
+                     r"|\bđược miễn\b|\bthuộc diện (được )?miễn\b"
+                     r"|\bkhông (thu )?(lệ phí|phí)\b[^.;]{0,40}?"
+                     r"\b(trong trường hợp|đối với|khi)\b", re.IGNORECASE)
 # Sentences, also glued ("…đã đăng ký.Miễn lệ phí …"), and the "- " items of a note.
 _SENTENCE = re.compile(r"(?<=[.!?])\s*(?=[A-ZĐÀ-Ỹ])|\s+-\s+")
 
