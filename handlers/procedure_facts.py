@@ -241,6 +241,9 @@ def online_lines(record: Mapping, t: Text) -> list[str]:
         # The portal lists no other way: saying only "can be submitted online" beside an
         # office reads as if the office took the file too (122 records).
         return [t("online.only")]
+    if modes == {"in_person"}:
+        # Nor by post: the citizen must go (188 records).
+        return [t("online.in_person_only")]
     lines = [t("online.yes") if "online" in modes else t("online.no")]
     if "post" in modes:
         lines.append(t("online.post"))
