@@ -219,8 +219,11 @@ def province_decides_fee(record: Mapping) -> bool:
 def where_lines(record: Mapping, t: Text) -> list[str]:
     agencies = record.get("agencies") or {}
     lines = []
-    place = agencies.get("submit_address") or agencies.get("executing") or \
-        agencies.get("competent")
+    address, executing = agencies.get("submit_address"), agencies.get("executing")
+    place = address or executing or agencies.get("competent")
+    if address and executing and executing.lower() not in address.lower():
+        # "119 Nguyễn Sơn, phường Bồ Đề…" alone does not say which office is there (209 records).
+        place = f"{executing.rstrip(' .;,')} — {address}"
     if place:
         lines.append(t("where.agency", agency=shorten(place, 200).rstrip(" .;,")))
     levels = record.get("levels") or []

@@ -320,3 +320,15 @@ def test_a_note_that_the_file_is_done_the_same_day_is_said_beside_the_longest_ti
     text = answer(knowledge.procedures["1.011435"], "duration", t).text
     assert "trong ngày làm việc nhận được hồ sơ hợp lệ" in text and "sau 15 giờ" in text
     assert "3 ngày làm việc" in text
+
+
+def test_an_address_given_alone_comes_with_the_office_there(knowledge: Knowledge, t) -> None:
+    text = answer(knowledge.procedures["1.004417"], "where", t).text
+    assert "Cục Hàng không Việt Nam — 119 Nguyễn Sơn" in text
+
+
+def test_the_ways_of_submitting_say_when_there_is_only_one(knowledge: Knowledge, t) -> None:
+    online_only = answer(knowledge.procedures["1.115132"], "where", t).text
+    assert "Chỉ nộp trực tuyến" in online_only and "Có thể nộp trực tuyến" not in online_only
+    in_person_only = answer(knowledge.procedures["1.008603"], "where", t).text
+    assert "Chỉ nộp trực tiếp" in in_person_only
