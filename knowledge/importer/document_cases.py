@@ -22,6 +22,8 @@ DOCUMENT, NOTE, HEADING = "document", "note", "heading"
 _NOTE_START = re.compile(r"^[\s*+\-•(]*(?:ví dụ|lưu ý|ghi chú|chú ý|chú thích)\b", re.IGNORECASE)
 # A heading of a sub-list: a short line that ends with a colon.
 _HEADING_WORDS = 30
+_LIST_INTRO = re.compile(r"\b(?:bao gồm|gồm có|gồm|như sau|sau)\s*:$", re.IGNORECASE)
+_LIST_INTRO_WORDS = 45
 # Case headings that name the file everyone hands in, not a situation.
 _GENERAL_HEADING = re.compile(
     r"^[\s*+\-•]*(?:[a-zđ]\)\s*|\d{1,2}[.)]\s*)?(?:các\s+)?(?:thành phần hồ sơ|hồ sơ"
@@ -57,6 +59,7 @@ def organize(groups: list[dict]) -> list[dict]:
         notes_only = bool(case and _NOTES_HEADING.match(case))
         items = [dict(item, kind=NOTE if notes_only else item_kind(item))
                  for item in group.get("items") or []]
+        _head_lists(items)
         organized.append(dict(group, case=case, items=in_list_order(items),
                               label=case_label(case), unknown_heading=unknown_heading,
                               general=False))
@@ -76,6 +79,21 @@ def item_kind(item: Mapping) -> str:
         # The generator's "0 bản chính": nothing to hand in, a condition or remark.
         return NOTE
     return DOCUMENT
+
+
+def _head_lists(items: list[dict]) -> None:
+    """A longer remark that introduces the list after it ("Hồ sơ đề nghị … cho bên nhận
+    chuyển nhượng là thành viên góp vốn mới gồm:") heads that list, when papers follow it
+    before the next heading; otherwise it stays a remark."""
+    for index, item in enumerate(items):
+        name = " ".join(str(item.get("name") or "").split())
+        if item["kind"] != NOTE or not _LIST_INTRO.search(name) or \
+                len(name.split()) > _LIST_INTRO_WORDS or _NOTE_START.match(name):
+            continue
+        following = next((later["kind"] for later in items[index + 1:]
+                          if later["kind"] != NOTE), None)
+        if following == DOCUMENT:
+            item["kind"] = HEADING
 
 
 def in_list_order(items: list[dict]) -> list[dict]:
