@@ -158,3 +158,20 @@ def test_permanent_residence_has_no_guessed_general_case(knowledge: Knowledge) -
     for group in groups:
         if group["label"] and "thuộc quyền sở hữu của mình" in group["label"]:
             assert not any("phương tiện" in e["name"] for e in group["items"])
+
+
+LONG_INTRO = ("Hồ sơ đề nghị chấp thuận việc mua bán, chuyển nhượng phần vốn góp của thành viên "
+              "góp vốn cho bên mua, nhận chuyển nhượng là thành viên góp vốn mới của ngân hàng "
+              "thương mại trách nhiệm hữu hạn gồm:")
+
+
+def test_a_long_remark_that_introduces_papers_heads_their_list() -> None:
+    assert len(LONG_INTRO.split()) > 30  # longer than a short heading
+    last = LONG_INTRO.replace("mới", "hiện tại")
+    (group,) = organize([{"case": None, "items": [
+        item("Văn bản đề nghị"), item(LONG_INTRO, 0), item("Cam kết thông báo"),
+        item(last, 0), item("Lưu ý: nộp tại Ngân hàng Nhà nước", 0)]}])
+    kind = {entry["name"]: entry["kind"] for entry in group["items"]}
+    assert kind[LONG_INTRO] == HEADING and kind["Cam kết thông báo"] == DOCUMENT
+    # No paper follows it: it stays a remark.
+    assert kind[last] == NOTE
