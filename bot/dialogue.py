@@ -2,7 +2,7 @@
 
 Order of precedence for a message: guards (empty, too long, flood), then things that work
 anywhere (a ticket code, "xóa dữ liệu của tôi", "menu"), then the form in progress if there is
-one, then what the message means (knowledge.understand) and that intent's handler. Session
+one, then what the message means (knowledge/nlu/understand.py) and that intent's handler. Session
 state and everything acknowledged to the citizen live in the store, committed before the reply
 is returned.
 """

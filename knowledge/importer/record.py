@@ -4,7 +4,7 @@ Every parsed part keeps the source text next to it ("raw") and says whether it
 was read with confidence ("ok").  Code that talks to citizens must only state
 values whose "ok" is true and point to ``source_url`` otherwise.
 
-The field parsers live in ``knowledge.parse_*``; this module only assembles.
+The field parsers are the other modules of ``knowledge.importer``; this module only assembles.
 """
 
 from __future__ import annotations
