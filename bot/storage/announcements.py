@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Tables, iso, serialised, time_or_none
+from bot.storage.database import Tables, iso, serialised, stored, time_or_none
 
 # The columns a change of status may set besides it (bot/broadcast/announcements.py).
 _MOVABLE = frozenset({"title", "body", "link", "image_url", "topics", "channels", "send_at",
@@ -69,9 +69,8 @@ class AnnouncementTables(Tables):
                          channels: Sequence[str], created_by: str, now: datetime) -> int:
         return self._insert(
             "announcements", title=title, body=body, link=link, image_url=image_url,
-            topics=json.dumps(list(topics), ensure_ascii=False),
-            channels=json.dumps(list(channels)), created_by=created_by, created_at=iso(now),
-            updated_at=iso(now))
+            topics=stored(topics), channels=stored(channels), created_by=created_by,
+            created_at=iso(now), updated_at=iso(now))
 
     @serialised
     def move_announcement(self, announcement_id: int, allowed: Sequence[str], status: str,
@@ -81,7 +80,7 @@ class AnnouncementTables(Tables):
         unknown = set(changes) - _MOVABLE
         if unknown:
             raise ValueError(f"an announcement has no settable {sorted(unknown)}")
-        values = {column: _stored(value) for column, value in changes.items()}
+        values = {column: stored(value) for column, value in changes.items()}
         assignments = "".join(f", {column} = ?" for column in values)
         return bool(self.db.execute(
             f"UPDATE announcements SET status = ?{assignments}, updated_at = ? WHERE id = ? "
@@ -261,14 +260,6 @@ class AnnouncementTables(Tables):
             if unreachable:
                 db.execute("UPDATE users SET unreachable = 1 WHERE channel = ? AND "
                            "user_id = ?", [channel, user_id])
-
-
-def _stored(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, (list, tuple)):
-        return json.dumps(list(value), ensure_ascii=False)
-    return value
 
 
 def _marks(values: Iterable[Any]) -> str:

@@ -134,6 +134,17 @@ def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def stored(value: Any) -> Any:
+    """A value as a column keeps it: a time as ISO UTC, a list or a mapping as JSON."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, (list, tuple)):
+        return as_json(list(value))
+    if isinstance(value, dict):
+        return as_json(value)
+    return value
+
+
 def require_score(score: object) -> None:
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise ValueError(f"score must be a whole number from 1 to 5, not {score!r}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.storage.database import Tables, as_json, iso, serialised
+from bot.storage.database import Tables, as_json, iso, serialised, stored
 from bot.storage.petition_search import PetitionSearch
 from bot.storage.petitions import Petition, _petition
 from bot.vocabulary import OPEN_PETITION_STATUSES, PETITION_STATUSES, STAFF_ROLES, VIETNAM
@@ -222,7 +222,7 @@ class PetitionWorkflowTables(Tables):
                 return None
             petition = _petition(found[0])
             done = change(petition)
-            columns = {name: _stored(value) for name, value in done.columns.items()}
+            columns = {name: stored(value) for name, value in done.columns.items()}
             columns["updated_at"] = iso(now)
             if done.to_status is not None:
                 columns["status"] = done.to_status
@@ -246,14 +246,6 @@ class PetitionWorkflowTables(Tables):
     def set_answer_delivery(self, petition_id: int, details: dict[str, Any]) -> None:
         self.db.execute("UPDATE petitions SET answer_delivery = ? WHERE id = ?",
                         [as_json(details), petition_id])
-
-
-def _stored(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, dict):
-        return as_json(value)
-    return value
 
 
 def _order(order: str) -> str:

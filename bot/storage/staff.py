@@ -12,8 +12,8 @@ from typing import Any
 from bot.storage.database import Tables, as_json, iso, serialised, time_or_none
 from bot.vocabulary import STAFF_ROLES
 
-# What an admin may change about an account, and whether the change ends its sessions.
-_ACCOUNT_CHANGES = {"password_hash": True, "active": True, "role": True}
+# What an admin may change about an account; each change ends the account's sessions.
+_ACCOUNT_CHANGES = frozenset({"password_hash", "active", "role"})
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,13 @@ class StaffTables(Tables):
         """Sets the given columns (password_hash, active, role); a change of any of them ends
         every session of the account (its epoch moves on); `unlock` lifts a lock-out. False
         when there is no such account."""
-        unknown = set(values) - set(_ACCOUNT_CHANGES)
+        unknown = set(values) - _ACCOUNT_CHANGES
         if unknown:
             raise ValueError(f"an account has no changeable {sorted(unknown)}")
         assignments = [f"{column} = ?" for column in values]
         if unlock:
             assignments += ["failed_logins = 0", "locked_until = NULL"]
-        if any(_ACCOUNT_CHANGES[column] for column in values):
+        if values:
             assignments.append("session_epoch = session_epoch + 1")
         params = [int(v) if isinstance(v, bool) else v for v in values.values()]
         return bool(self.db.execute(
