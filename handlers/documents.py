@@ -12,13 +12,18 @@ asks for the general case from its ninth line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.procedure_facts import common_prefix_words, distinct_labels
 from handlers.wording import shorten, shorten_document
-from knowledge.importer.document_cases import DOCUMENT, HEADING, NOTE, has_documents
+from knowledge.importer.document_cases import (
+    DOCUMENT,
+    HEADING,
+    INSTRUCTION,
+    NOTE,
+    has_documents,
+)
 
 Text = Callable[..., str]
 
@@ -27,12 +32,6 @@ GENERAL = "g"
 PAGE_CHARS = 450
 ITEM_CHARS = 170
 CASE_LABEL_CHARS = 120
-# A note that tells what to send or bring for one way of submitting ("Trường hợp gửi hồ sơ
-# qua hệ thống bưu chính thì phải gửi kèm theo bản sao có chứng thực …"): a citizen who posts
-# the file acts on it, so it is shown with the papers when it is short, not left at the source.
-MODE_NOTE_RE = re.compile(r"^trường hợp (gửi|nộp) hồ sơ (qua )?(hệ thống |dịch vụ )?"
-                          r"(bưu chính|trực tuyến)\b.* thì ", re.IGNORECASE)
-MODE_NOTE_CHARS = 220
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
                             choosing=True)
     entries = _entries([groups[i] for i in shown], t, labelled=len(shown) > 1)
     notes = sum(1 for i in shown for item in groups[i].get("items") or []
-                if item.get("kind") == NOTE and not is_mode_note(item))
+                if item.get("kind") == NOTE)
     notes_line = t("documents.notes", count=notes) if notes else ""
     room -= sum(len(line) + 1 for line in lead)
     lines, end = _fill(entries, start, room)
@@ -123,12 +122,6 @@ def page(record: Mapping, t: Text, case: str = GENERAL, start: int = 0,
         lines.append(notes_line)
     next_start = end if end < len(entries) else None
     return DocumentPage(tuple(lead + lines), next_start, len(entries) - end, others)
-
-
-def is_mode_note(item: Mapping) -> bool:
-    text = " ".join(str(item.get("name") or "").split())
-    return (item.get("kind") == NOTE and len(text) <= MODE_NOTE_CHARS
-            and MODE_NOTE_RE.match(text) is not None)
 
 
 def _distinct_names(documents: list[Mapping]) -> list[str]:
@@ -186,7 +179,7 @@ def _entries(groups: Sequence[Mapping], t: Text, labelled: bool) -> list[_Entry]
             elif kind == HEADING:
                 entries.append(_Entry("▸ " + shorten(str(item.get("name") or ""), ITEM_CHARS),
                                       heading=True))
-            elif is_mode_note(item):
+            elif kind == INSTRUCTION:
                 entries.append(_Entry("ℹ️ " + " ".join(str(item["name"]).split())))
     return entries
 

@@ -17,6 +17,13 @@ import re
 from collections.abc import Mapping
 
 DOCUMENT, NOTE, HEADING = "document", "note", "heading"
+# A short note that tells what to send or bring for one way of submitting ("Trường hợp gửi hồ
+# sơ qua hệ thống bưu chính thì phải gửi kèm theo bản sao có chứng thực …"): a citizen who posts
+# the file acts on it, so the answer shows it with the papers, not left at the source.
+INSTRUCTION = "instruction"
+_MODE_NOTE = re.compile(r"^trường hợp (gửi|nộp) hồ sơ (qua )?(hệ thống |dịch vụ )?"
+                        r"(bưu chính|trực tuyến)\b.* thì ", re.IGNORECASE)
+_MODE_NOTE_CHARS = 220
 
 # An item that explains rather than lists: an example, a remark.
 _NOTE_START = re.compile(r"^[\s*+\-•(]*(?:ví dụ|lưu ý|ghi chú|chú ý|chú thích)\b", re.IGNORECASE)
@@ -60,7 +67,9 @@ def organize(groups: list[dict]) -> list[dict]:
         items = [dict(item, kind=NOTE if notes_only else item_kind(item))
                  for item in group.get("items") or []]
         _head_lists(items)
-        organized.append(dict(group, case=case, items=in_list_order(items),
+        items = in_list_order(items)
+        _mark_instructions(items)
+        organized.append(dict(group, case=case, items=items,
                               label=case_label(case), unknown_heading=unknown_heading,
                               general=False))
     for index in general_cases(organized):
@@ -94,6 +103,13 @@ def _head_lists(items: list[dict]) -> None:
                           if later["kind"] != NOTE), None)
         if following == DOCUMENT:
             item["kind"] = HEADING
+
+
+def _mark_instructions(items: list[dict]) -> None:
+    for item in items:
+        name = " ".join(str(item.get("name") or "").split())
+        if item["kind"] == NOTE and len(name) <= _MODE_NOTE_CHARS and _MODE_NOTE.match(name):
+            item["kind"] = INSTRUCTION
 
 
 def in_list_order(items: list[dict]) -> list[dict]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from knowledge.base import Knowledge
-from knowledge.importer.document_cases import DOCUMENT, HEADING, NOTE, case_label, organize
+from knowledge.importer.document_cases import (
+    DOCUMENT,
+    HEADING,
+    INSTRUCTION,
+    NOTE,
+    case_label,
+    organize,
+)
 
 
 def item(name: str, originals: int = 1, copies: int = 0) -> dict:
@@ -28,7 +35,8 @@ def test_examples_notes_and_zero_quantities_are_not_documents() -> None:
         item("Trường hợp gửi hồ sơ qua bưu chính thì gửi kèm bản sao", 0),
         item("Đối với chợ biên giới:"),
     ]}])
-    assert kinds(group) == [NOTE, DOCUMENT, NOTE, NOTE, HEADING]
+    # The post rule is an instruction the answer shows with the papers, still not a document.
+    assert kinds(group) == [NOTE, DOCUMENT, NOTE, INSTRUCTION, HEADING]
     assert [e["name"] for e in group["items"] if e["kind"] == DOCUMENT] == [
         "Tờ khai thay đổi thông tin cư trú (Mẫu CT01)"]
 
